@@ -1,0 +1,132 @@
+// The runtime form of a configuration: what every other layer reads. The file formats (corral.yaml,
+// mcpServers JSON, VS Code mcp.json) are all normalised into this one shape, with defaults applied,
+// durations in ms, sizes in bytes and paths absolute.
+
+export type Transport = "stdio" | "http" | "sse";
+export type InstanceMode = "shared" | "per-session";
+export type StartPolicy = "eager" | "lazy";
+export type LimitEnforcement = "strict" | "best-effort";
+
+export interface RestartPolicy {
+  readonly enabled: boolean;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A run that stayed ready this long resets the failure count. */
+  readonly resetAfterMs: number;
+  /** Consecutive failures before the server is `failed`. */
+  readonly maxFailures: number;
+  /** Relative jitter applied to each delay (0.1 = ±10 %). */
+  readonly jitter: number;
+}
+
+export interface StopPolicy {
+  readonly stdinGraceMs: number;
+  readonly termGraceMs: number;
+}
+
+export interface HealthPolicy {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly failureThreshold: number;
+}
+
+export interface Limits {
+  readonly memoryBytes?: number;
+  /** CPU cores, e.g. 0.5. */
+  readonly cpu?: number;
+  readonly pids?: number;
+  readonly enforce: LimitEnforcement;
+}
+
+export interface SandboxConfig {
+  readonly network: "none" | "host";
+  readonly readOnly: readonly string[];
+  readonly writable: readonly string[];
+  readonly tmp: "private" | "host";
+}
+
+export interface ToolFilter {
+  /** When set, only these tools are exposed. */
+  readonly allow?: readonly string[];
+  readonly deny: readonly string[];
+}
+
+export interface ServerConfig {
+  readonly name: string;
+  readonly transport: Transport;
+  /** stdio only. */
+  readonly command?: string;
+  readonly args: readonly string[];
+  /** Configured environment (envFile merged under env). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names of gateway environment variables passed through unchanged. */
+  readonly inheritEnv: readonly string[];
+  /** Absolute working directory; defaults to the config file's folder. */
+  readonly cwd: string;
+  /** http / sse only. */
+  readonly url?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly mode: InstanceMode;
+  readonly replicas: number;
+  readonly maxInstances: number;
+  /** null = never stop an idle instance. */
+  readonly idleTimeoutMs: number | null;
+  readonly start: StartPolicy;
+  readonly restart: RestartPolicy;
+  readonly stop: StopPolicy;
+  readonly health: HealthPolicy;
+  readonly startupTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly limits?: Limits;
+  readonly sandbox?: SandboxConfig;
+  readonly tools: ToolFilter;
+  /** Prefix for aggregated names; false = names untouched. Defaults to the server's name. */
+  readonly prefix: string | false;
+  /** Servers marked disabled stay in the config but are never started. */
+  readonly disabled: boolean;
+}
+
+export interface GatewayConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Absolute path. */
+  readonly stateDir: string;
+  /** Budget of processes (descendants included) across all servers; undefined = unlimited. */
+  readonly maxProcesses?: number;
+  /** Separator between prefix and name in aggregated catalogs. */
+  readonly separator: string;
+}
+
+export interface CorralConfig {
+  /** Absolute path of the file this was loaded from. */
+  readonly source: string;
+  readonly gateway: GatewayConfig;
+  /** In file order. */
+  readonly servers: readonly ServerConfig[];
+}
+
+/** One problem found in a config file. Every problem of a file is reported at once. */
+export interface ConfigIssue {
+  readonly file: string;
+  /** Dotted path into the document, e.g. `servers.fs.args`. Empty for the document itself. */
+  readonly path: string;
+  /** 1-based; absent where the format gives no position. */
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+export type ConfigLoadResult =
+  | { readonly ok: true; readonly config: CorralConfig; readonly warnings: readonly ConfigIssue[] }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+export interface LoadConfigOptions {
+  /** Variables for `${VAR}` interpolation (the cli passes process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Overrides from the command line; they win over the file. */
+  readonly overrides?: {
+    readonly host?: string;
+    readonly port?: number;
+    readonly stateDir?: string;
+  };
+}

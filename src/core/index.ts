@@ -1,0 +1,5 @@
+export * from "./abort.js";
+export * from "./backoff.js";
+export * from "./disposable.js";
+export * from "./errors.js";
+export * from "./json-rpc.js";
