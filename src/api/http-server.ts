@@ -1,0 +1,105 @@
+// The gateway's HTTP listener. For now: the minimal REST the CLI needs (`GET /api/v1/mcp/servers`),
+// `/healthz` and `/readyz`. Errors use the body shape of DESIGN.md §6.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "../observability/index.js";
+import { readTreeUsage } from "../platform/index.js";
+import type { Supervisor } from "../supervisor/index.js";
+import { viewServer } from "./server-views.js";
+
+export interface ApiServerOptions {
+  readonly supervisor: Supervisor;
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+export interface ApiServer {
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  /** Stops accepting connections and ends idle keep-alive ones. */
+  close(): Promise<void>;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function sendError(
+  response: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  server?: string,
+): void {
+  sendJson(response, status, { error: { code, message, ...(server === undefined ? {} : { server }) } });
+}
+
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const { supervisor } = options;
+  const startedAt = Date.now();
+
+  const routes: Record<string, (request: IncomingMessage, response: ServerResponse) => void> = {
+    "GET /healthz": (_request, response) => sendJson(response, 200, { status: "ok" }),
+    "GET /readyz": (_request, response) => {
+      // Ready once every eager server has either come up or failed with a reason.
+      const pending = supervisor
+        .listServers()
+        .filter(
+          (server) => server.start === "eager" && server.transport === "stdio" && server.mode === "shared",
+        )
+        .filter(
+          (server) => server.state === "starting" || server.state === "backoff" || server.state === "stopped",
+        );
+      const body = {
+        ready: pending.length === 0,
+        pending: pending.map((server) => ({ name: server.name, state: server.state, reason: server.reason })),
+      };
+      sendJson(response, pending.length === 0 ? 200 : 503, body);
+    },
+    "GET /api/v1/mcp/servers": (_request, response) => {
+      const servers = supervisor.listServers().map((status) => viewServer(status, readTreeUsage));
+      sendJson(response, 200, {
+        servers,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        version: options.version,
+      });
+    },
+  };
+
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? "/").split("?")[0];
+    const route = routes[`${request.method} ${path}`];
+    try {
+      if (route !== undefined) route(request, response);
+      else sendError(response, 404, "NOT_FOUND", `no route ${request.method} ${path}`);
+    } catch (error) {
+      options.logger.error({ err: String(error), path }, "request failed");
+      if (!response.headersSent) sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          resolve({ host: address.address, port: address.port });
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

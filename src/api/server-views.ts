@@ -1,0 +1,68 @@
+// The JSON shapes of servers as the REST API returns them (docs/api.md). One place builds them, so
+// `corral ps`, the dashboard and backends all see the same thing.
+
+import type { ProcessUsage } from "../platform/index.js";
+import type { InstanceStatus, ServerStatus } from "../supervisor/index.js";
+
+export interface InstanceView {
+  readonly id: string;
+  readonly state: string;
+  readonly reason: string;
+  readonly since: string;
+  readonly pid: number | null;
+  readonly restarts: number;
+  readonly memoryBytes: number | null;
+  readonly cpuSeconds: number | null;
+  readonly nextAttemptAt: string | null;
+}
+
+export interface ServerView {
+  readonly name: string;
+  readonly state: string;
+  readonly reason: string;
+  readonly transport: string;
+  readonly mode: string;
+  readonly start: string;
+  readonly desiredInstances: number;
+  readonly instances: readonly InstanceView[];
+  /** Filled in once the gateway keeps a catalog; null until then. */
+  readonly tools: number | null;
+  readonly lastError: string | null;
+}
+
+export function viewInstance(status: InstanceStatus, usage: ProcessUsage | undefined): InstanceView {
+  return {
+    id: status.id,
+    state: status.state,
+    reason: status.reason,
+    since: new Date(status.since).toISOString(),
+    pid: status.pid ?? null,
+    restarts: status.restarts,
+    memoryBytes: usage?.rssBytes ?? null,
+    cpuSeconds: usage === undefined ? null : Number(usage.cpuSeconds.toFixed(2)),
+    nextAttemptAt: status.nextAttemptAt === undefined ? null : new Date(status.nextAttemptAt).toISOString(),
+  };
+}
+
+export function viewServer(
+  status: ServerStatus,
+  readUsage: (pid: number) => ProcessUsage | undefined,
+): ServerView {
+  const lastError = status.instances
+    .map((instance) => instance.lastError)
+    .find((error) => error !== undefined);
+  return {
+    name: status.name,
+    state: status.state,
+    reason: status.reason,
+    transport: status.transport,
+    mode: status.mode,
+    start: status.start,
+    desiredInstances: status.desiredInstances,
+    instances: status.instances.map((instance) =>
+      viewInstance(instance, instance.pid === undefined ? undefined : readUsage(instance.pid)),
+    ),
+    tools: null,
+    lastError: lastError ?? null,
+  };
+}

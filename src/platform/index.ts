@@ -1,0 +1,4 @@
+export * from "./containment.js";
+export * from "./proc.js";
+export * from "./signals.js";
+export * from "./which.js";

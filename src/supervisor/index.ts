@@ -1,0 +1,13 @@
+export { buildChildEnv } from "./child-env.js";
+export { GATEWAY_PROTOCOL_VERSION, Instance, type MessageListener } from "./instance.js";
+export * from "./instance-state.js";
+export { type ExitInfo, type ServerProcess, spawnServerProcess } from "./server-process.js";
+export {
+  type ChildRecord,
+  openStateDir,
+  type ReapOutcome,
+  reapLeftovers,
+  type StateDir,
+} from "./state-dir.js";
+export { type StopOutcome, type StopRung, terminateServerProcess } from "./stop-ladder.js";
+export { aggregateState, type ServerStatus, Supervisor, type SupervisorOptions } from "./supervisor.js";

@@ -1,0 +1,410 @@
+// One instance slot of a server and its whole life: spawn, initialize handshake (ready), ping health
+// (ready ⇄ degraded), exit, backoff, restart, crash loop (failed), and the stop ladder.
+
+import type { ServerConfig } from "../config/index.js";
+import {
+  computeBackoffDelay,
+  delay,
+  describeError,
+  isJsonRpcRequest,
+  isJsonRpcResponse,
+  type JsonRpcMessage,
+} from "../core/index.js";
+import type { Logger } from "../observability/index.js";
+import type { Containment } from "../platform/index.js";
+import { buildChildEnv } from "./child-env.js";
+import { ControlChannel } from "./control-channel.js";
+import {
+  formatDuration,
+  type InstanceState,
+  type InstanceStatus,
+  type Transition,
+} from "./instance-state.js";
+import { LineRing } from "./ring-buffer.js";
+import { type ServerProcess, spawnServerProcess } from "./server-process.js";
+import type { StateDir } from "./state-dir.js";
+import { createStderrForwarder } from "./stderr-log.js";
+import { terminateServerProcess } from "./stop-ladder.js";
+
+export const GATEWAY_PROTOCOL_VERSION = "2025-11-25";
+
+export interface InstanceOptions {
+  readonly id: string;
+  readonly server: ServerConfig;
+  readonly containment: Containment;
+  readonly stateDir: StateDir;
+  readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  readonly onTransition: (transition: Transition) => void;
+  readonly random?: () => number;
+}
+
+/** Receives every message from the server that is not an answer to the supervisor's own requests. */
+export type MessageListener = (message: JsonRpcMessage, line: Buffer) => void;
+
+export class Instance {
+  readonly #options: InstanceOptions;
+  readonly #logger: Logger;
+  readonly stderr = new LineRing();
+  #state: InstanceState = "stopped";
+  #reason = "not started";
+  #since = Date.now();
+  #process: ServerProcess | undefined;
+  #control: ControlChannel | undefined;
+  #run: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
+  #restarts = 0;
+  #failures = 0;
+  #nextAttemptAt: number | undefined;
+  #lastError: string | undefined;
+  #initializeResult: unknown;
+  #messageListener: MessageListener | undefined;
+  #garbageLines = 0;
+  readonly #stateWaiters = new Set<() => void>();
+
+  constructor(options: InstanceOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ server: options.server.name, instance: options.id });
+  }
+
+  get id(): string {
+    return this.#options.id;
+  }
+
+  get state(): InstanceState {
+    return this.#state;
+  }
+
+  /** The server's initialize result, cached from the last successful handshake. */
+  get initializeResult(): unknown {
+    return this.#initializeResult;
+  }
+
+  get garbageLines(): number {
+    return this.#garbageLines;
+  }
+
+  get process(): ServerProcess | undefined {
+    return this.#process;
+  }
+
+  get status(): InstanceStatus {
+    return {
+      id: this.#options.id,
+      server: this.#options.server.name,
+      state: this.#state,
+      reason: this.#reason,
+      since: this.#since,
+      pid: this.#process?.exitInfo === undefined ? this.#process?.pid : undefined,
+      restarts: this.#restarts,
+      consecutiveFailures: this.#failures,
+      nextAttemptAt: this.#state === "backoff" ? this.#nextAttemptAt : undefined,
+      lastError: this.#lastError,
+    };
+  }
+
+  setMessageListener(listener: MessageListener | undefined): void {
+    this.#messageListener = listener;
+  }
+
+  /** Writes one JSON-RPC line to the server; false when no process is running. */
+  send(line: string): boolean {
+    return this.#process?.writeLine(line) ?? false;
+  }
+
+  /** Starts the run loop; a no-op while it runs. A `failed` instance starts over with a clean count. */
+  start(reason = "start requested"): void {
+    if (this.#run !== undefined) return;
+    if (this.#state === "failed") this.#failures = 0;
+    const abort = new AbortController();
+    const done = this.#runLoop(abort.signal, reason).catch((error: unknown) => {
+      this.#logger.error({ err: describeError(error) }, "supervision loop failed");
+    });
+    this.#run = { abort, done };
+    void done.finally(() => {
+      if (this.#run?.abort === abort) this.#run = undefined;
+    });
+  }
+
+  /** Stops the instance through the stop ladder and resolves once its process is gone. */
+  async stop(reason = "stop requested"): Promise<void> {
+    const run = this.#run;
+    if (run === undefined) {
+      if (this.#state === "backoff" || this.#state === "failed") this.#transition("stopped", reason);
+      return;
+    }
+    run.abort.abort(new Error(reason));
+    await run.done;
+    this.#transition("stopped", reason);
+  }
+
+  async restart(reason = "restart requested"): Promise<void> {
+    await this.stop(reason);
+    this.#failures = 0;
+    this.start(reason);
+  }
+
+  /** Resolves when ready (or degraded); rejects when the instance fails, stops, or the signal aborts. */
+  waitUntilReady(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (this.#state === "ready" || this.#state === "degraded") resolve();
+        else if (this.#state === "failed" || (this.#state === "stopped" && this.#run === undefined)) {
+          reject(new Error(`server "${this.#options.server.name}" is ${this.#state}: ${this.#reason}`));
+        } else if (signal?.aborted) reject(signal.reason);
+        else return false;
+        return true;
+      };
+      if (check()) return;
+      const waiter = () => {
+        if (check()) this.#stateWaiters.delete(waiter);
+      };
+      this.#stateWaiters.add(waiter);
+      signal?.addEventListener("abort", waiter, { once: true });
+    });
+  }
+
+  #transition(to: InstanceState, reason: string, extra: { nextAttemptAt?: number } = {}): void {
+    const from = this.#state;
+    if (from === to && this.#reason === reason) return;
+    this.#state = to;
+    this.#reason = reason;
+    this.#since = Date.now();
+    const pid = this.#process?.pid;
+    const transition: Transition = {
+      server: this.#options.server.name,
+      instance: this.#options.id,
+      from,
+      to,
+      reason,
+      at: this.#since,
+      ...(pid === undefined ? {} : { pid }),
+      ...(extra.nextAttemptAt === undefined ? {} : { nextAttemptAt: extra.nextAttemptAt }),
+    };
+    this.#logger.debug({ from, to, reason }, "state");
+    this.#options.onTransition(transition);
+    for (const waiter of [...this.#stateWaiters]) waiter();
+  }
+
+  async #runLoop(signal: AbortSignal, firstReason: string): Promise<void> {
+    const policy = this.#options.server.restart;
+    let reason = firstReason;
+    while (!signal.aborted) {
+      const runStart = Date.now();
+      const outcome = await this.#runOnce(signal, reason);
+      if (outcome === undefined || signal.aborted) return;
+      this.#lastError = outcome.reason;
+      // A run that stayed ready long enough wipes the slate: this failure is the first of a new series.
+      if (outcome.readyForMs >= policy.resetAfterMs) this.#failures = 0;
+      this.#failures += 1;
+      if (!policy.enabled) {
+        this.#transition("failed", `${outcome.reason}; restart disabled`);
+        return;
+      }
+      if (this.#failures >= policy.maxFailures) {
+        this.#transition(
+          "failed",
+          `crash loop: ${this.#failures} failures in a row; last: ${outcome.reason}`,
+        );
+        return;
+      }
+      const wait = computeBackoffDelay(this.#failures, policy, this.#options.random);
+      this.#nextAttemptAt = Date.now() + wait;
+      this.#transition("backoff", `${outcome.reason}; next try in ${formatDuration(wait)}`, {
+        nextAttemptAt: this.#nextAttemptAt,
+      });
+      try {
+        await delay(wait, signal);
+      } catch {
+        return;
+      }
+      this.#restarts += 1;
+      reason = `restart ${this.#restarts} after ${formatDuration(Date.now() - runStart)}`;
+    }
+  }
+
+  /** One process from spawn to exit. Undefined when stopped on request; else why it ended. */
+  async #runOnce(
+    signal: AbortSignal,
+    reason: string,
+  ): Promise<{ reason: string; readyForMs: number } | undefined> {
+    const server = this.#options.server;
+    this.#transition("starting", reason);
+    const forwarder = createStderrForwarder(this.#logger);
+    let process: ServerProcess;
+    try {
+      process = spawnServerProcess({
+        server,
+        containment: this.#options.containment,
+        env: buildChildEnv(server, this.#options.gatewayEnv),
+        stateDir: this.#options.stateDir.path,
+        onStdoutLine: (line) => this.#onStdoutLine(line),
+        onStderrLine: (line) => {
+          this.stderr.push(line);
+          forwarder.forward(line);
+        },
+      });
+    } catch (error) {
+      return { reason: describeError(error), readyForMs: 0 };
+    }
+    const control = new ControlChannel(server.name, (line) => process.writeLine(line));
+    this.#process = process;
+    this.#control = control;
+    this.#options.stateDir.recordChild({
+      server: server.name,
+      instance: this.#options.id,
+      pid: process.pid,
+      pgid: process.pgid,
+      startTime: process.startTime,
+      containment: this.#options.containment.kind,
+      startedAt: new Date().toISOString(),
+    });
+    let ended: string | undefined;
+    try {
+      const startedAt = Date.now();
+      ended = await this.#handshake(process, control, signal);
+      if (ended !== undefined) return { reason: ended, readyForMs: 0 };
+      const readyAt = Date.now();
+      this.#transition("ready", `initialize ok in ${formatDuration(readyAt - startedAt)}`);
+      ended = await this.#monitor(process, control, signal);
+      return ended === undefined ? undefined : { reason: ended, readyForMs: Date.now() - readyAt };
+    } finally {
+      control.close(`server "${server.name}" ${process.exitInfo?.reason ?? "is stopping"}`);
+      if (process.exitInfo === undefined) {
+        const why = signal.aborted ? describeError(signal.reason) : `restarting: ${ended ?? "unknown"}`;
+        this.#transition("stopping", why);
+      }
+      // Also sweeps the group of a leader that already exited (a no-op inside a PID namespace).
+      await terminateServerProcess(process, server.stop);
+      forwarder.flush();
+      this.#options.stateDir.forgetChild(this.#options.id);
+    }
+  }
+
+  #exitReason(process: ServerProcess): string {
+    const exit = process.exitInfo?.reason ?? "exited";
+    const last = this.stderr.tail(1)[0]?.text;
+    return last === undefined || last.trim() === "" ? exit : `${exit}: ${last.trim().slice(0, 200)}`;
+  }
+
+  async #handshake(
+    process: ServerProcess,
+    control: ControlChannel,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const server = this.#options.server;
+    const exited = process.exited.then(() => `${this.#exitReason(process)} (before initialize)`);
+    const initialize = control
+      .request(
+        "initialize",
+        { protocolVersion: GATEWAY_PROTOCOL_VERSION, capabilities: {}, clientInfo: this.#options.clientInfo },
+        { timeoutMs: server.startupTimeoutMs, signal },
+      )
+      .then(
+        (result) => {
+          this.#initializeResult = result;
+          control.notify("notifications/initialized");
+          return undefined;
+        },
+        (error: unknown) => {
+          if (signal.aborted) return "stopped";
+          if (process.exitInfo !== undefined) return `${this.#exitReason(process)} (before initialize)`;
+          const message = describeError(error);
+          return message.includes("unanswered")
+            ? `startup timeout: no initialize answer after ${formatDuration(server.startupTimeoutMs)}`
+            : `initialize failed: ${message}`;
+        },
+      );
+    const failure = await Promise.race([initialize, exited]);
+    return signal.aborted ? "stopped" : failure;
+  }
+
+  /** Waits for the process to end, pinging it; resolves with why it ended, undefined when stopped. */
+  async #monitor(
+    process: ServerProcess,
+    control: ControlChannel,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const health = this.#options.server.health;
+    const local = new AbortController();
+    const onAbort = () => local.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const healthLoop = async (): Promise<string | undefined> => {
+      let misses = 0;
+      while (!local.signal.aborted) {
+        try {
+          await delay(health.intervalMs, local.signal);
+          await control.request("ping", undefined, { timeoutMs: health.timeoutMs, signal: local.signal });
+          if (misses > 0) this.#transition("ready", "ping answered again");
+          misses = 0;
+        } catch {
+          if (local.signal.aborted || process.exitInfo !== undefined) return undefined;
+          misses += 1;
+          if (misses >= health.failureThreshold) return `health: ${misses} pings unanswered`;
+          this.#transition("degraded", `ping unanswered (${misses}/${health.failureThreshold})`);
+        }
+      }
+      return undefined;
+    };
+    const aborted = new Promise<undefined>((resolve) =>
+      local.signal.addEventListener("abort", () => resolve(undefined)),
+    );
+    try {
+      const result = await Promise.race([
+        process.exited.then(() => this.#exitReason(process)),
+        healthLoop().then((failure) => failure ?? aborted),
+        aborted,
+      ]);
+      return signal.aborted ? undefined : result;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      local.abort();
+    }
+  }
+
+  #onStdoutLine(line: Buffer): void {
+    if (line.length === 0) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(line.toString("utf8"));
+    } catch {
+      this.#onGarbage(line);
+      return;
+    }
+    if (
+      typeof message !== "object" ||
+      message === null ||
+      (message as { jsonrpc?: unknown }).jsonrpc !== "2.0"
+    ) {
+      this.#onGarbage(line);
+      return;
+    }
+    if (isJsonRpcResponse(message) && ControlChannel.isControlId(message.id)) {
+      this.#control?.handleResponse(message);
+      return;
+    }
+    if (this.#messageListener !== undefined) {
+      this.#messageListener(message as JsonRpcMessage, line);
+    } else if (isJsonRpcRequest(message)) {
+      // Nobody routes server→client requests yet: answer so the server does not wait forever.
+      this.send(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: message.id,
+          error: { code: -32601, message: `corral: no client to route ${message.method} to` },
+        }),
+      );
+    }
+  }
+
+  #onGarbage(line: Buffer): void {
+    this.#garbageLines += 1;
+    // Log the first few and then every thousandth: enough to diagnose, never a flood.
+    if (this.#garbageLines <= 5 || this.#garbageLines % 1_000 === 0) {
+      this.#logger.warn(
+        { count: this.#garbageLines, sample: line.subarray(0, 120).toString("utf8") },
+        "stdout line is not JSON-RPC; ignored (stdout is the protocol channel: log to stderr)",
+      );
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// The stop ladder: close stdin and wait, SIGTERM the process group and wait, SIGKILL the group.
+// Each rung waits for the `exit` event, never for a fixed time when the process is already gone.
+
+import type { StopPolicy } from "../config/index.js";
+import { settlesWithin } from "../core/index.js";
+import { signalProcessGroup } from "../platform/index.js";
+import type { ServerProcess } from "./server-process.js";
+
+export type StopRung = "already-exited" | "stdin" | "sigterm" | "sigkill";
+
+export interface StopOutcome {
+  readonly rung: StopRung;
+  readonly durationMs: number;
+}
+
+export async function terminateServerProcess(
+  process: ServerProcess,
+  policy: StopPolicy,
+): Promise<StopOutcome> {
+  const startedAt = Date.now();
+  const outcome = (rung: StopRung): StopOutcome => ({ rung, durationMs: Date.now() - startedAt });
+  if (process.exitInfo !== undefined) {
+    // The leader is gone, but members of its group may linger (without a PID namespace).
+    signalProcessGroup(process.pgid, "SIGKILL");
+    return outcome("already-exited");
+  }
+  process.closeStdin();
+  if (await settlesWithin(process.exited, policy.stdinGraceMs)) {
+    signalProcessGroup(process.pgid, "SIGKILL");
+    return outcome("stdin");
+  }
+  signalProcessGroup(process.pgid, "SIGTERM");
+  if (await settlesWithin(process.exited, policy.termGraceMs)) {
+    signalProcessGroup(process.pgid, "SIGKILL");
+    return outcome("sigterm");
+  }
+  signalProcessGroup(process.pgid, "SIGKILL");
+  await process.exited;
+  return outcome("sigkill");
+}

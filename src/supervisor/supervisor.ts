@@ -1,0 +1,255 @@
+// Owns every server's instances: starts eager ones, starts lazy ones on first use, stops idle ones,
+// ends leftovers of a previous run before anything new starts, and stops everything in parallel.
+
+import type { CorralConfig, InstanceMode, ServerConfig, StartPolicy, Transport } from "../config/index.js";
+import { CorralError } from "../core/index.js";
+import type { Logger } from "../observability/index.js";
+import type { Containment } from "../platform/index.js";
+import { Instance } from "./instance.js";
+import {
+  formatDuration,
+  type InstanceState,
+  type InstanceStatus,
+  type Transition,
+} from "./instance-state.js";
+import { type ReapOutcome, reapLeftovers, type StateDir } from "./state-dir.js";
+
+export interface SupervisorOptions {
+  readonly config: CorralConfig;
+  readonly containment: Containment;
+  readonly stateDir: StateDir;
+  readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  readonly random?: () => number;
+}
+
+export interface ServerStatus {
+  readonly name: string;
+  readonly transport: Transport;
+  readonly mode: InstanceMode;
+  readonly start: StartPolicy;
+  readonly state: InstanceState;
+  readonly reason: string;
+  readonly desiredInstances: number;
+  readonly instances: readonly InstanceStatus[];
+}
+
+interface ServerEntry {
+  readonly config: ServerConfig;
+  readonly instances: Instance[];
+  lastUsedAt: number;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+/** What one server is as a whole, from the states of its instances. */
+export function aggregateState(instances: readonly InstanceStatus[]): {
+  state: InstanceState;
+  reason: string;
+} {
+  const first = instances[0];
+  if (first === undefined) return { state: "stopped", reason: "no instances" };
+  const live = instances.filter((instance) => instance.state === "ready" || instance.state === "degraded");
+  if (live.length === instances.length) {
+    const degraded = live.find((instance) => instance.state === "degraded");
+    return degraded ?? first;
+  }
+  if (live.length > 0)
+    return { state: "degraded", reason: `${live.length}/${instances.length} instances ready` };
+  for (const state of ["starting", "stopping", "backoff", "failed"] as const) {
+    const found = instances.find((instance) => instance.state === state);
+    if (found !== undefined) return found;
+  }
+  return first;
+}
+
+export class Supervisor {
+  readonly #options: SupervisorOptions;
+  readonly #entries = new Map<string, ServerEntry>();
+  readonly #listeners = new Set<(transition: Transition) => void>();
+  #disposed = false;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    for (const server of options.config.servers) {
+      const count = server.transport === "stdio" && server.mode === "shared" ? server.replicas : 0;
+      const instances = Array.from({ length: count }, (_, slot) => this.#createInstance(server, slot));
+      this.#entries.set(server.name, { config: server, instances, lastUsedAt: 0, idleTimer: undefined });
+    }
+  }
+
+  onTransition(listener: (transition: Transition) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Ends leftovers of a previous run, then starts every eager server (without waiting for ready). */
+  async start(): Promise<ReapOutcome[]> {
+    const reaped = await reapLeftovers(this.#options.stateDir);
+    for (const outcome of reaped.filter((item) => item.killed > 0)) {
+      this.#options.logger.warn(
+        { server: outcome.record.server, pid: outcome.record.pid, killed: outcome.killed },
+        "ended processes left by a previous run",
+      );
+    }
+    for (const entry of this.#entries.values()) {
+      if (entry.config.start === "eager" && !entry.config.disabled) this.#startEntry(entry, "eager start");
+    }
+    return reaped;
+  }
+
+  listServers(): ServerStatus[] {
+    return [...this.#entries.values()].map((entry) => this.#statusOf(entry));
+  }
+
+  getServer(name: string): ServerStatus | undefined {
+    const entry = this.#entries.get(name);
+    return entry === undefined ? undefined : this.#statusOf(entry);
+  }
+
+  /** The instances of a server, for the gateway to attach upstream connections to. */
+  getInstances(name: string): readonly Instance[] {
+    return this.#entry(name).instances;
+  }
+
+  /** Starts a lazy server on first use and waits until one instance is ready; marks the server used. */
+  async acquire(name: string, signal?: AbortSignal): Promise<Instance> {
+    const entry = this.#entry(name);
+    this.touch(name);
+    const ready = entry.instances.find((instance) => instance.state === "ready");
+    if (ready !== undefined) return ready;
+    this.#startEntry(entry, "first use");
+    const first = entry.instances[0];
+    if (first === undefined) {
+      throw new CorralError("SERVER_UNAVAILABLE", `server "${name}" has no supervised instance`, {
+        server: name,
+      });
+    }
+    await Promise.any(entry.instances.map((instance) => instance.waitUntilReady(signal))).catch(() => {
+      throw new CorralError(
+        "SERVER_UNAVAILABLE",
+        `server "${name}" is ${first.state}: ${first.status.reason}`,
+        {
+          server: name,
+        },
+      );
+    });
+    return (
+      entry.instances.find((instance) => instance.state === "ready" || instance.state === "degraded") ?? first
+    );
+  }
+
+  /** Records use of a server, which keeps it from being stopped as idle. */
+  touch(name: string): void {
+    const entry = this.#entry(name);
+    entry.lastUsedAt = Date.now();
+    this.#armIdleTimer(entry);
+  }
+
+  startServer(name: string): void {
+    this.#startEntry(this.#entry(name), "start requested");
+  }
+
+  async stopServer(name: string, reason = "stop requested"): Promise<void> {
+    const entry = this.#entry(name);
+    clearTimeout(entry.idleTimer);
+    await Promise.all(entry.instances.map((instance) => instance.stop(reason)));
+  }
+
+  async restartServer(name: string, reason = "restart requested"): Promise<void> {
+    const entry = this.#entry(name);
+    await Promise.all(entry.instances.map((instance) => instance.restart(reason)));
+  }
+
+  /** Stops every instance in parallel; each through its own stop ladder. */
+  async dispose(reason = "gateway shutting down"): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const all = [...this.#entries.values()];
+    for (const entry of all) clearTimeout(entry.idleTimer);
+    await Promise.all(all.flatMap((entry) => entry.instances.map((instance) => instance.stop(reason))));
+  }
+
+  #entry(name: string): ServerEntry {
+    const entry = this.#entries.get(name);
+    if (entry === undefined) {
+      throw new CorralError("SERVER_NOT_FOUND", `no server named "${name}"; see corral ps`, { server: name });
+    }
+    return entry;
+  }
+
+  #createInstance(server: ServerConfig, slot: number): Instance {
+    const { containment, stateDir, gatewayEnv, logger, clientInfo, random } = this.#options;
+    return new Instance({
+      id: `${server.name}-${slot + 1}`,
+      server,
+      containment,
+      stateDir,
+      gatewayEnv,
+      logger,
+      clientInfo,
+      ...(random === undefined ? {} : { random }),
+      onTransition: (transition) => {
+        if (transition.to === "ready") this.#armIdleTimer(this.#entry(server.name));
+        for (const listener of this.#listeners) listener(transition);
+      },
+    });
+  }
+
+  #startEntry(entry: ServerEntry, reason: string): void {
+    if (this.#disposed) return;
+    if (entry.config.disabled) {
+      throw new CorralError("SERVER_UNAVAILABLE", `server "${entry.config.name}" is disabled in the config`, {
+        server: entry.config.name,
+      });
+    }
+    if (entry.lastUsedAt === 0) entry.lastUsedAt = Date.now();
+    for (const instance of entry.instances) instance.start(reason);
+  }
+
+  #armIdleTimer(entry: ServerEntry): void {
+    const idleMs = entry.config.idleTimeoutMs;
+    if (idleMs === null || entry.idleTimer !== undefined || this.#disposed) return;
+    const check = () => {
+      entry.idleTimer = undefined;
+      const idleFor = Date.now() - entry.lastUsedAt;
+      if (idleFor < idleMs) {
+        entry.idleTimer = setTimeout(check, idleMs - idleFor).unref();
+        return;
+      }
+      const running = entry.instances.some(
+        (instance) => instance.state !== "stopped" && instance.state !== "failed",
+      );
+      if (running) void this.stopServer(entry.config.name, `idle for ${formatDuration(idleFor)}`);
+    };
+    entry.idleTimer = setTimeout(check, Math.max(0, entry.lastUsedAt + idleMs - Date.now())).unref();
+  }
+
+  #statusOf(entry: ServerEntry): ServerStatus {
+    const instances = entry.instances.map((instance) => instance.status);
+    const { config } = entry;
+    let aggregate = aggregateState(instances);
+    if (config.disabled) aggregate = { state: "stopped", reason: "disabled in the config" };
+    else if (config.transport !== "stdio")
+      aggregate = { state: "stopped", reason: "remote server: connected by the gateway" };
+    else if (config.mode === "per-session" && instances.length === 0) {
+      aggregate = { state: "stopped", reason: "per-session: an instance starts with each client session" };
+    } else if (
+      config.start === "lazy" &&
+      aggregate.state === "stopped" &&
+      aggregate.reason === "not started"
+    ) {
+      aggregate = { state: "stopped", reason: "lazy: starts on first use" };
+    }
+    return {
+      name: config.name,
+      transport: config.transport,
+      mode: config.mode,
+      start: config.start,
+      state: aggregate.state,
+      reason: aggregate.reason,
+      desiredInstances: config.transport === "stdio" && config.mode === "shared" ? config.replicas : 0,
+      instances,
+    };
+  }
+}
