@@ -1,0 +1,172 @@
+// `corral up`: load the config, take the state dir, end leftovers, start the servers, listen, and on
+// SIGINT/SIGTERM drain (stop listening, stop every server through its ladder) and exit 0.
+
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createApiServer } from "../../api/index.js";
+import { formatConfigIssues, loadConfigFile } from "../../config/index.js";
+import { describeError, isCorralError } from "../../core/index.js";
+import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
+import { detectContainment } from "../../platform/index.js";
+import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
+import { resolveConfigPath } from "../config-path.js";
+import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
+import { CORRAL_VERSION } from "../version.js";
+
+export interface UpHooks {
+  /** Resolves when the gateway should shut down; defaults to SIGINT/SIGTERM. */
+  readonly shutdownSignal?: Promise<string>;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolvePromise) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      // A second signal while draining forces: exiting kills every namespace with us.
+      const force = (second: NodeJS.Signals) => {
+        process.stderr.write(`corral: ${second} again, forcing exit\n`);
+        process.exit(EXIT_FAILURE);
+      };
+      process.once("SIGINT", force);
+      process.once("SIGTERM", force);
+      resolvePromise(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+function parsePort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
+  }
+  return port;
+}
+
+export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: "string", short: "c" },
+      host: { type: "string" },
+      port: { type: "string", short: "p" },
+      "state-dir": { type: "string" },
+      "log-level": { type: "string" },
+      "log-format": { type: "string" },
+    },
+    strict: true,
+  });
+  const logger = createLogger({
+    level: (values["log-level"] ?? io.env.CORRAL_LOG_LEVEL ?? "info") as LogLevel,
+    format: (values["log-format"] ?? io.env.CORRAL_LOG_FORMAT ?? "pretty") as LogFormat,
+    write: (line) => io.stderr(line),
+  });
+  const configPath = resolveConfigPath(values.config, io.cwd);
+  const port = parsePort(values.port);
+  const overrides = {
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(port === undefined ? {} : { port }),
+    ...(values["state-dir"] === undefined ? {} : { stateDir: resolve(io.cwd, values["state-dir"]) }),
+  };
+  const loaded = await loadConfigFile(configPath, { env: io.env, overrides });
+  if (!loaded.ok) {
+    io.stderr(`${formatConfigIssues(loaded.issues)}\n`);
+    return EXIT_FAILURE;
+  }
+  const { config } = loaded;
+  if (loaded.warnings.length > 0) io.stderr(`${formatConfigIssues(loaded.warnings)}\n`);
+
+  const containment = detectContainment();
+  let stateDir: ReturnType<typeof openStateDir>;
+  try {
+    stateDir = openStateDir(config.gateway.stateDir);
+  } catch (error) {
+    io.stderr(`corral: ${describeError(error)}\n`);
+    return EXIT_FAILURE;
+  }
+  logger.info(
+    { config: configPath, stateDir: stateDir.path, containment: containment.kind },
+    `corral ${CORRAL_VERSION} starting`,
+  );
+
+  const supervisor = new Supervisor({
+    config,
+    containment,
+    stateDir,
+    gatewayEnv: io.env,
+    logger,
+    clientInfo: { name: "corral", version: CORRAL_VERSION },
+  });
+  const api = createApiServer({ supervisor, logger, version: CORRAL_VERSION });
+  const startedAt = Date.now();
+  const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
+  const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
+  try {
+    await supervisor.start();
+    const address = await api.listen(config.gateway.host, config.gateway.port);
+    const early = await Promise.race([settled.then(() => undefined), shutdownRequested]);
+    if (early === undefined) io.stdout(`corral listening on http://${address.host}:${address.port}\n`);
+    const signal = await shutdownRequested;
+    logger.info({ signal }, "draining: stopping servers");
+  } catch (error) {
+    logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
+    await shutdown();
+    return EXIT_FAILURE;
+  }
+  await shutdown();
+  logger.info("stopped");
+  return EXIT_OK;
+
+  async function shutdown(): Promise<void> {
+    await api.close();
+    await supervisor.dispose();
+    stateDir.release();
+  }
+}
+
+/** Prints one line per eager server as it first becomes ready or fails; resolves when all have. */
+function trackStartup(
+  supervisor: Supervisor,
+  servers: readonly { name: string; start: string; transport: string; mode: string; disabled: boolean }[],
+  print: (line: string) => void,
+  startedAt: number,
+): Promise<void> {
+  const waiting = new Set(
+    servers
+      .filter(
+        (server) =>
+          server.start === "eager" &&
+          !server.disabled &&
+          server.transport === "stdio" &&
+          server.mode === "shared",
+      )
+      .map((server) => server.name),
+  );
+  const width = Math.max(0, ...[...waiting].map((name) => name.length));
+  return new Promise((resolvePromise) => {
+    if (waiting.size === 0) {
+      resolvePromise();
+      return;
+    }
+    const unsubscribe = supervisor.onTransition((transition: Transition) => {
+      if (!waiting.has(transition.server)) return;
+      const elapsed = formatDuration(Date.now() - startedAt);
+      const name = transition.server.padEnd(width);
+      if (transition.to === "ready") {
+        print(`  ready    ${name}  ${elapsed.padStart(6)}  pid ${transition.pid ?? "-"}\n`);
+      } else if (transition.to === "backoff" || transition.to === "failed") {
+        print(`  ${transition.to.padEnd(8)} ${name}  ${elapsed.padStart(6)}  ${transition.reason}\n`);
+      } else {
+        return;
+      }
+      waiting.delete(transition.server);
+      if (waiting.size === 0) {
+        unsubscribe();
+        resolvePromise();
+      }
+    });
+  });
+}
