@@ -24,7 +24,7 @@ import { LineRing } from "./ring-buffer.js";
 import { type ServerProcess, spawnServerProcess } from "./server-process.js";
 import type { StateDir } from "./state-dir.js";
 import { createStderrForwarder } from "./stderr-log.js";
-import { terminateServerProcess } from "./stop-ladder.js";
+import { type StopOutcome, terminateServerProcess } from "./stop-ladder.js";
 
 export const GATEWAY_PROTOCOL_VERSION = "2025-11-25";
 
@@ -43,6 +43,16 @@ export interface InstanceOptions {
 /** Receives every message from the server that is not an answer to the supervisor's own requests. */
 export type MessageListener = (message: JsonRpcMessage, line: Buffer) => void;
 
+function describeStop(outcome: StopOutcome): string {
+  const rung = {
+    "already-exited": "had exited",
+    stdin: "exited on stdin close",
+    sigterm: "exited on SIGTERM",
+    sigkill: "killed by SIGKILL",
+  }[outcome.rung];
+  return `${rung} in ${formatDuration(outcome.durationMs)}`;
+}
+
 export class Instance {
   readonly #options: InstanceOptions;
   readonly #logger: Logger;
@@ -60,6 +70,7 @@ export class Instance {
   #initializeResult: unknown;
   #messageListener: MessageListener | undefined;
   #garbageLines = 0;
+  #lastStop: StopOutcome | undefined;
   readonly #stateWaiters = new Set<() => void>();
 
   constructor(options: InstanceOptions) {
@@ -133,9 +144,11 @@ export class Instance {
       if (this.#state === "backoff" || this.#state === "failed") this.#transition("stopped", reason);
       return;
     }
+    this.#lastStop = undefined;
     run.abort.abort(new Error(reason));
     await run.done;
-    this.#transition("stopped", reason);
+    const how = this.#lastStop === undefined ? "" : `; ${describeStop(this.#lastStop)}`;
+    this.#transition("stopped", `${reason}${how}`);
   }
 
   async restart(reason = "restart requested"): Promise<void> {
@@ -275,7 +288,7 @@ export class Instance {
         this.#transition("stopping", why);
       }
       // Also sweeps the group of a leader that already exited (a no-op inside a PID namespace).
-      await terminateServerProcess(process, server.stop);
+      this.#lastStop = await terminateServerProcess(process, server.stop);
       forwarder.flush();
       this.#options.stateDir.forgetChild(this.#options.id);
     }

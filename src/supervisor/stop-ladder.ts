@@ -2,8 +2,8 @@
 // Each rung waits for the `exit` event, never for a fixed time when the process is already gone.
 
 import type { StopPolicy } from "../config/index.js";
-import { settlesWithin } from "../core/index.js";
-import { signalProcessGroup } from "../platform/index.js";
+import { delay, settlesWithin } from "../core/index.js";
+import { isProcessAlive, listDescendants, type ProcessStat, signalProcessGroup } from "../platform/index.js";
 import type { ServerProcess } from "./server-process.js";
 
 export type StopRung = "already-exited" | "stdin" | "sigterm" | "sigkill";
@@ -34,7 +34,22 @@ export async function terminateServerProcess(
     signalProcessGroup(process.pgid, "SIGKILL");
     return outcome("sigterm");
   }
+  // SIGKILL ends the leader at once; what it leaves (the namespace it anchors, group members) dies
+  // a moment later. Remember them now and wait for them, so "stopped" means the whole tree is gone.
+  const tree = listDescendants(process.pid);
   signalProcessGroup(process.pgid, "SIGKILL");
   await process.exited;
+  await waitForGone(tree, LINGER_LIMIT_MS);
   return outcome("sigkill");
+}
+
+const LINGER_LIMIT_MS = 2_000;
+
+async function waitForGone(processes: readonly ProcessStat[], limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let alive = processes.filter((stat) => isProcessAlive(stat.pid, stat.startTime));
+  while (alive.length > 0 && Date.now() < deadline) {
+    await delay(5);
+    alive = alive.filter((stat) => isProcessAlive(stat.pid, stat.startTime));
+  }
 }
