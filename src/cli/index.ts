@@ -14,6 +14,7 @@ const USAGE = `corral ${CORRAL_VERSION}: supervisor and gateway for MCP servers
 
 Usage:
   corral up [--config FILE] [--host H] [--port P] [--state-dir DIR] [--log-level L] [--log-format pretty|json]
+            [--containment auto|pid-namespace|user-pid-namespace|parent-death-signal|process-group]
   corral validate [FILE] [--json]
   corral ps [--url URL] [--json]
   corral version

@@ -121,7 +121,7 @@ export type ConfigLoadResult =
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
 export interface LoadConfigOptions {
-  /** Variables for `${VAR}` interpolation (the cli passes process.env). */
+  /** Variables for `${VAR}` interpolation (the cli passes its own environment). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Overrides from the command line; they win over the file. */
   readonly overrides?: {

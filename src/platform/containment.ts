@@ -3,6 +3,7 @@
 // descendant, setsid double forks included, the moment Corral dies. See docs/process-containment.md.
 
 import { spawnSync } from "node:child_process";
+import { CorralError } from "../core/index.js";
 
 export type ContainmentKind =
   | "pid-namespace"
@@ -40,6 +41,37 @@ const UNSHARE_BASE = ["--pid", "--fork", "--kill-child=SIGKILL"];
 function probe(command: string, args: readonly string[]): boolean {
   const result = spawnSync(command, args, { stdio: "ignore", timeout: 5_000 });
   return result.status === 0;
+}
+
+export const CONTAINMENT_KINDS: readonly ContainmentKind[] = [
+  "pid-namespace",
+  "user-pid-namespace",
+  "parent-death-signal",
+  "process-group",
+];
+
+/**
+ * The containment an operator asked for (`--containment`), or the strongest available for "auto".
+ * Asking for one the host cannot provide is an error, never a silent downgrade.
+ */
+export function chooseContainment(requested: ContainmentKind | "auto"): Containment {
+  const best = detectContainment();
+  if (requested === "auto" || requested === best.kind) return best;
+  const order = CONTAINMENT_KINDS;
+  if (order.indexOf(requested) < order.indexOf(best.kind)) {
+    throw new CorralError(
+      "ISOLATION_UNAVAILABLE",
+      `containment "${requested}" is not available on this host (best: "${best.kind}", ${best.description})`,
+    );
+  }
+  const descriptions: Record<ContainmentKind, string> = {
+    "pid-namespace": "PID namespace per instance",
+    "user-pid-namespace": "user + PID namespace per instance",
+    "parent-death-signal": "parent-death signal on each server process (chosen by the operator)",
+    "process-group":
+      "process group only (chosen by the operator): descendants may outlive a killed gateway until the next start",
+  };
+  return { kind: requested, description: descriptions[requested] };
 }
 
 /** Finds the strongest containment this host allows. Runs a few tiny probes; call once at start-up. */

@@ -7,7 +7,7 @@ import { createApiServer } from "../../api/index.js";
 import { formatConfigIssues, loadConfigFile } from "../../config/index.js";
 import { describeError, isCorralError } from "../../core/index.js";
 import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
-import { detectContainment } from "../../platform/index.js";
+import { CONTAINMENT_KINDS, type ContainmentKind, chooseContainment } from "../../platform/index.js";
 import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
 import { resolveConfigPath } from "../config-path.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
@@ -56,6 +56,7 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
       "state-dir": { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
+      containment: { type: "string" },
     },
     strict: true,
   });
@@ -79,7 +80,13 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
   const { config } = loaded;
   if (loaded.warnings.length > 0) io.stderr(`${formatConfigIssues(loaded.warnings)}\n`);
 
-  const containment = detectContainment();
+  const requested = values.containment ?? io.env.CORRAL_CONTAINMENT ?? "auto";
+  if (requested !== "auto" && !(CONTAINMENT_KINDS as readonly string[]).includes(requested)) {
+    throw new UsageError(
+      `--containment must be auto or one of ${CONTAINMENT_KINDS.join(", ")}; got "${requested}"`,
+    );
+  }
+  const containment = chooseContainment(requested as ContainmentKind | "auto");
   let stateDir: ReturnType<typeof openStateDir>;
   try {
     stateDir = openStateDir(config.gateway.stateDir);

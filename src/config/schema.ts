@@ -1,0 +1,100 @@
+// The one definition of the config file's shape (strict: unknown keys are errors). It accepts Corral's
+// `servers:` + `gateway:`, VS Code's `servers:` + `inputs:`, and the `mcpServers:` of Claude Desktop,
+// Cursor and Windsurf; the JSON Schema in config.schema.json is generated from it.
+import { z } from "zod";
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SEPARATOR,
+  DEFAULT_STATE_DIR,
+  SERVER_NAME_PATTERN,
+} from "./defaults.js";
+import { describeType, integer, isMap, text } from "./schema-values.js";
+import { serverSchema } from "./server-schema.js";
+
+const SEPARATOR_PATTERN = /^[A-Za-z0-9_.-]{1,8}$/;
+
+const gatewaySchema = z
+  .strictObject({
+    host: text({ description: "Address to listen on.", default: DEFAULT_HOST }),
+    port: integer({
+      description: "TCP port; 0 picks a free one.",
+      min: 0,
+      max: 65_535,
+      default: DEFAULT_PORT,
+    }),
+    stateDir: text({
+      description: "State directory, relative to the config file.",
+      default: DEFAULT_STATE_DIR,
+    }),
+    maxProcesses: integer({
+      description: "Budget of processes across all servers. Default: unlimited.",
+      min: 1,
+    }),
+    separator: z
+      .string()
+      .regex(SEPARATOR_PATTERN, {
+        error: "use 1 to 8 letters, digits, _, . or -",
+      })
+      .meta({
+        description: "Between prefix and tool name in the aggregated catalog.",
+        default: DEFAULT_SEPARATOR,
+      }),
+  })
+  .partial();
+
+const serverName = z.string().regex(new RegExp(SERVER_NAME_PATTERN), {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a valid server name; use letters, digits, _ and - (at most 64, starting with a letter or digit)`,
+});
+
+const serverMap = (description: string) =>
+  z
+    .record(serverName, serverSchema, {
+      error: (issue) => `expected a map of server names to servers, got ${describeType(issue.input)}`,
+    })
+    .nullable()
+    .meta({ description });
+
+export const configFileSchema = z
+  .strictObject({
+    $schema: z.string().meta({ description: "JSON Schema of this file, for editors." }),
+    version: z.literal(1, { error: "the only config version is 1" }).meta({ description: "Format version." }),
+    servers: serverMap("Servers by name (Corral and VS Code mcp.json)."),
+    mcpServers: serverMap("Servers by name (Claude Desktop, Cursor, Windsurf)."),
+    gateway: gatewaySchema,
+    inputs: z.array(z.unknown()).meta({ description: "VS Code input variables; not supported, ignored." }),
+  })
+  .partial()
+  .superRefine(
+    (file, ctx) => {
+      if (file.servers != null && file.mcpServers != null) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["mcpServers"],
+          message: `use "servers" or "mcpServers", not both`,
+        });
+      }
+      const separator =
+        typeof file.gateway?.separator === "string" ? file.gateway.separator : DEFAULT_SEPARATOR;
+      for (const key of ["servers", "mcpServers"] as const) {
+        const servers = file[key];
+        if (typeof servers !== "object" || servers === null) continue;
+        for (const name of Object.keys(servers)) {
+          if (!name.includes(separator)) continue;
+          ctx.addIssue({
+            code: "custom",
+            path: [key, name],
+            message: `server name "${name}" contains the separator "${separator}"; rename it or change gateway.separator`,
+          });
+        }
+      }
+    },
+    { when: (payload) => isMap(payload.value) },
+  )
+  .meta({
+    title: "Corral configuration",
+    description: "Servers Corral supervises and how its gateway listens.",
+  });
+
+export type ConfigFile = z.output<typeof configFileSchema>;

@@ -1,0 +1,108 @@
+// Rules about one server entry that span several keys: which transport it is, what that transport
+// needs, and numbers that are each valid but impossible together. They run even when some keys are
+// invalid (so every problem is reported at once), hence the type checks on every value.
+import type { z } from "zod";
+import { SERVER_DEFAULTS as D } from "./defaults.js";
+import { formatDuration } from "./duration.js";
+
+type Transport = "stdio" | "http" | "sse";
+type Entry = Record<string, unknown>;
+
+const STDIO_ONLY = ["command", "args", "env", "envFile", "inheritEnv", "cwd", "limits", "sandbox"] as const;
+const REMOTE_ONLY = ["headers"] as const;
+
+function asTransport(value: unknown): Transport | undefined {
+  if (value === "streamable-http" || value === "streamableHttp") return "http";
+  return value === "stdio" || value === "http" || value === "sse" ? value : undefined;
+}
+
+/** The transport an entry asks for, explicit or implied by having a URL and no command. */
+export function inferTransport(entry: Entry): Transport {
+  const explicit = asTransport(entry.transport) ?? asTransport(entry.type);
+  if (explicit !== undefined) return explicit;
+  const hasUrl = entry.url !== undefined || entry.serverUrl !== undefined;
+  return hasUrl && entry.command === undefined ? "http" : "stdio";
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function numberAt(entry: Entry, section: string, key: string): number | undefined {
+  const inner = entry[section];
+  if (typeof inner !== "object" || inner === null) return undefined;
+  const value = (inner as Entry)[key];
+  return typeof value === "number" ? value : undefined;
+}
+
+export function checkServer(entry: Entry, ctx: z.RefinementCtx): void {
+  const report = (path: readonly (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path: [...path], message });
+  const explicit = asTransport(entry.transport);
+  const alias = asTransport(entry.type);
+  if (explicit !== undefined && alias !== undefined && explicit !== alias) {
+    report(["type"], `"type" says ${alias} but "transport" says ${explicit}; keep one`);
+  }
+  if (entry.url !== undefined && entry.serverUrl !== undefined) {
+    report(["serverUrl"], `give "url" or "serverUrl", not both`);
+  }
+  const transport = inferTransport(entry);
+  const urlKey = entry.url !== undefined ? "url" : entry.serverUrl !== undefined ? "serverUrl" : undefined;
+  if (transport === "stdio") {
+    if (entry.command === undefined) report([], `stdio server needs "command"`);
+    if (urlKey !== undefined)
+      report([urlKey], `a stdio server has no "${urlKey}"; remove it or set transport: http`);
+    for (const key of REMOTE_ONLY) {
+      if (entry[key] !== undefined) report([key], `"${key}" is only for http and sse servers`);
+    }
+  } else {
+    if (urlKey === undefined) report([], `${transport} server needs "url"`);
+    for (const key of STDIO_ONLY) {
+      if (entry[key] !== undefined) report([key], `"${key}" is only for stdio servers`);
+    }
+  }
+  const url = urlKey === undefined ? undefined : entry[urlKey];
+  if (typeof url === "string" && url !== "" && !isHttpUrl(url)) {
+    report([urlKey!], `${JSON.stringify(url)} is not an http(s) URL`);
+  }
+
+  const replicas = entry.replicas;
+  if (typeof replicas === "number" && replicas > 1) {
+    const maxInstances = typeof entry.maxInstances === "number" ? entry.maxInstances : D.maxInstances;
+    if (entry.mode === "per-session") {
+      report(
+        ["replicas"],
+        "replicas cannot be combined with mode: per-session; each session has its own instance",
+      );
+    } else if (replicas > maxInstances) {
+      report(
+        ["replicas"],
+        `replicas (${replicas}) exceeds maxInstances (${maxInstances}); raise maxInstances`,
+      );
+    }
+  }
+
+  const initialDelay = numberAt(entry, "restart", "initialDelay") ?? D.restart.initialDelayMs;
+  const maxDelay = numberAt(entry, "restart", "maxDelay") ?? D.restart.maxDelayMs;
+  if (maxDelay < initialDelay) {
+    const key = numberAt(entry, "restart", "maxDelay") === undefined ? "initialDelay" : "maxDelay";
+    report(
+      ["restart", key],
+      `maxDelay (${formatDuration(maxDelay)}) is shorter than initialDelay (${formatDuration(initialDelay)})`,
+    );
+  }
+  const interval = numberAt(entry, "health", "interval") ?? D.health.intervalMs;
+  const timeout = numberAt(entry, "health", "timeout") ?? D.health.timeoutMs;
+  if (timeout > interval) {
+    const key = numberAt(entry, "health", "timeout") === undefined ? "interval" : "timeout";
+    report(
+      ["health", key],
+      `timeout (${formatDuration(timeout)}) is longer than interval (${formatDuration(interval)})`,
+    );
+  }
+}
