@@ -41,7 +41,7 @@ const files = [...walk(join(repo, "dist"))]
   .sort();
 const result = spawnSync(
   process.execPath,
-  ["--test", "--test-concurrency=2", "--test-timeout=600000", ...files],
+  ["--test", "--test-concurrency=1", "--test-timeout=600000", ...files],
   { stdio: "inherit", cwd: repo },
 );
 
