@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
-const root = resolve(import.meta.dirname, "..", "src");
+const root = resolve(process.argv[2] ?? resolve(import.meta.dirname, "..", "src"));
 // Lower rank = lower layer. Equal ranks may not import each other.
 const RANK = {
   core: 0,

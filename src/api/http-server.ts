@@ -71,12 +71,35 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     },
   };
 
+  const serverAction = /^\/api\/v1\/mcp\/servers\/([^/]+)\/(start|stop|restart)$/;
+
+  async function runServerAction(response: ServerResponse, name: string, action: string): Promise<void> {
+    if (supervisor.getServer(name) === undefined) {
+      sendError(response, 404, "SERVER_NOT_FOUND", `no server named "${name}"`, name);
+      return;
+    }
+    if (action === "start") supervisor.startServer(name);
+    else if (action === "stop") await supervisor.stopServer(name, "stop requested over the API");
+    else await supervisor.restartServer(name, "restart requested over the API");
+    const status = supervisor.getServer(name);
+    sendJson(response, 202, { server: name, action, state: status?.state, reason: status?.reason });
+  }
+
   const server: Server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
     const route = routes[`${request.method} ${path}`];
+    const action = request.method === "POST" ? serverAction.exec(path) : null;
     try {
       if (route !== undefined) route(request, response);
-      else sendError(response, 404, "NOT_FOUND", `no route ${request.method} ${path}`);
+      else if (action !== null) {
+        runServerAction(response, decodeURIComponent(action[1] as string), action[2] as string).catch(
+          (error: unknown) => {
+            options.logger.error({ err: String(error), path }, "request failed");
+            if (!response.headersSent)
+              sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
+          },
+        );
+      } else sendError(response, 404, "NOT_FOUND", `no route ${request.method} ${path}`);
     } catch (error) {
       options.logger.error({ err: String(error), path }, "request failed");
       if (!response.headersSent) sendError(response, 500, "INTERNAL", "internal error; see the gateway log");

@@ -10,10 +10,10 @@ export function resolveGatewayUrl(
   return (explicit ?? env.CORRAL_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, "");
 }
 
-export async function fetchJson(url: string, timeoutMs = 5_000): Promise<unknown> {
+export async function fetchJson(url: string, timeoutMs = 5_000, init: RequestInit = {}): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     throw new CorralError(
       "GATEWAY_UNREACHABLE",
@@ -23,9 +23,11 @@ export async function fetchJson(url: string, timeoutMs = 5_000): Promise<unknown
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
-    const message =
-      (body as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${response.status}`;
-    throw new CorralError("GATEWAY_UNREACHABLE", `${url}: ${message}`);
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (error?.code === "SERVER_NOT_FOUND") {
+      throw new CorralError("SERVER_NOT_FOUND", `${error.message}; see corral ps`);
+    }
+    throw new CorralError("GATEWAY_UNREACHABLE", `${url}: ${error?.message ?? `HTTP ${response.status}`}`);
   }
   return body;
 }

@@ -2,6 +2,7 @@
 // process.env and process.argv (through bin/corral.js).
 
 import { describeError, isCorralError } from "../core/index.js";
+import { createLifecycleCommand } from "./commands/lifecycle.js";
 import { runPs } from "./commands/ps.js";
 import { runUp } from "./commands/up.js";
 import { runValidate } from "./commands/validate.js";
@@ -17,10 +18,11 @@ Usage:
             [--containment auto|pid-namespace|user-pid-namespace|parent-death-signal|process-group]
   corral validate [FILE] [--json]
   corral ps [--url URL] [--json]
+  corral start|stop|restart <server> [--url URL] [--json]
   corral version
 
 Config: --config, else ./corral.yaml, else examples/corral.yaml.
-Gateway URL for ps: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
+Gateway URL for ps, start, stop, restart: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
 Docs: README.md and docs/ in the repository.
 `;
 
@@ -28,6 +30,9 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<n
   up: runUp,
   validate: runValidate,
   ps: runPs,
+  start: createLifecycleCommand("start"),
+  stop: createLifecycleCommand("stop"),
+  restart: createLifecycleCommand("restart"),
 };
 
 export async function main(

@@ -2,19 +2,15 @@
 // to do, in docs/errors.md; a test keeps the two in step.
 
 export const ERROR_CODES = [
-  "CONFIG_NOT_FOUND",
-  "CONFIG_INVALID",
   "STATE_DIR_LOCKED",
   "SPAWN_FAILED",
   "ISOLATION_UNAVAILABLE",
   "SERVER_NOT_FOUND",
   "SERVER_UNAVAILABLE",
-  "STARTUP_TIMEOUT",
   "HANDSHAKE_FAILED",
   "REQUEST_TIMEOUT",
   "CONNECTION_CLOSED",
   "GATEWAY_UNREACHABLE",
-  "USAGE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,166 @@
+// The real binary's validate and ps commands, human and --json output, exit codes.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { writeFixtureConfig } from "../helpers/config-file.js";
+import { CORRAL_BIN, REPO_ROOT, runCorral } from "../helpers/corral-process.js";
+import { waitFor } from "../helpers/wait.js";
+
+function corral(args: string[], env: Record<string, string | undefined> = {}) {
+  const result = spawnSync(process.execPath, [CORRAL_BIN, ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("corral validate", () => {
+  test("the bundled example is valid", () => {
+    const result = corral(["validate", "examples/corral.yaml"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /ok, 4 servers \(everything, memory, filesystem, sequential-thinking\)/);
+  });
+
+  test("a broken file: every problem at once, with file:line:column, path and hint; exit 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "corral-validate-"));
+    const path = join(dir, "broken.yaml");
+    writeFileSync(
+      path,
+      [
+        "servers:",
+        "  fs:",
+        "    command: mcp-server-filesystem",
+        "    argz: [/tmp]",
+        "  db:",
+        "    command: postgres-mcp",
+        "    env:",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
+        "      PGPASS: ${PGPASS_FOR_CORRAL_TEST}",
+        "  web:",
+        "    command: web-mcp",
+        "    limits:",
+        "      memory: 256MB",
+        "",
+      ].join("\n"),
+    );
+    const result = corral(["validate", path], { PGPASS_FOR_CORRAL_TEST: undefined });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trim().split("\n");
+    assert.equal(lines.length, 4, result.stderr);
+    assert.match(lines[0] ?? "", /broken\.yaml:4:5 +servers\.fs\.argz +unknown key; did you mean "args"\?/);
+    assert.match(
+      lines[1] ?? "",
+      /broken\.yaml:8:\d+ +servers\.db\.env\.PGPASS +\$\{PGPASS_FOR_CORRAL_TEST\} is not set; export it or write \$\{PGPASS_FOR_CORRAL_TEST:-default\}/,
+    );
+    assert.match(
+      lines[2] ?? "",
+      /broken\.yaml:12:\d+ +servers\.web\.limits\.memory +"256MB" is not a size; use 256Mi or 1Gi/,
+    );
+    assert.equal(lines[3], "3 errors");
+  });
+
+  test("--json prints the issues as data", () => {
+    const dir = mkdtempSync(join(tmpdir(), "corral-validate-"));
+    const path = join(dir, "corral.yaml");
+    writeFileSync(path, "servers:\n  x:\n    comand: foo\n");
+    const result = corral(["validate", "--json", path]);
+    assert.equal(result.code, 1);
+    const body = JSON.parse(result.stdout) as { ok: boolean; issues: { path: string; line: number }[] };
+    assert.equal(body.ok, false);
+    assert.ok(body.issues.some((issue) => issue.path === "servers.x.comand" && issue.line === 3));
+  });
+
+  test("usage errors exit 2", () => {
+    assert.equal(corral(["nonsense"]).code, 2);
+    assert.equal(corral(["validate", "--bogus"]).code, 2);
+    assert.equal(corral(["up", "--port", "99999"]).code, 2);
+  });
+});
+
+describe("corral ps", () => {
+  test("a table like docker ps, and --json with the API's shape", async () => {
+    const fast = { restart: { initialDelay: "5s" } };
+    const { path } = writeFixtureConfig({
+      alpha: { fixture: "healthy" },
+      broken: { fixture: "crash-on-start", extra: fast },
+    });
+    await using gateway = await runCorral(["up", "--config", path]);
+    const table = corral(["ps", "--url", gateway.url]);
+    assert.equal(table.code, 0, table.stderr);
+    const [header, ...rows] = table.stdout.trim().split("\n");
+    assert.match(header ?? "", /^NAME +STATE +INST +PID +UPTIME +RESTARTS +MEMORY +TOOLS$/);
+    assert.match(rows[0] ?? "", /^alpha +ready +1\/1 +\d+ +\d+s +0 +\d+ MiB +-$/);
+    assert.match(
+      rows[1] ?? "",
+      /^broken +backoff +0\/1 +- +- +0 +- +- +exit code 1: fatal: crash-on-start fixture \(before initialize\); next try in [\d.]+s$/,
+    );
+
+    const json = corral(["ps", "--json"], { CORRAL_URL: gateway.url });
+    assert.equal(json.code, 0);
+    const servers = JSON.parse(json.stdout) as {
+      name: string;
+      state: string;
+      instances: { pid: number | null }[];
+    }[];
+    assert.deepEqual(
+      servers.map((server) => [server.name, server.state]),
+      [
+        ["alpha", "ready"],
+        ["broken", "backoff"],
+      ],
+    );
+    assert.equal(typeof servers[0]?.instances[0]?.pid, "number");
+  });
+
+  test("no gateway: a clear error and exit 1", () => {
+    const result = corral(["ps", "--url", "http://127.0.0.1:1"]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /no gateway answered at http:\/\/127\.0\.0\.1:1 .*start one with corral up, or pass --url/,
+    );
+  });
+});
+
+describe("corral start, stop, restart", () => {
+  test("stop and start a server; restart a failed one; unknown names are exit 1", async () => {
+    const { path } = writeFixtureConfig({
+      alpha: { fixture: "healthy" },
+      crashy: {
+        fixture: "crash-on-start",
+        extra: { restart: { initialDelay: "20ms", maxDelay: "40ms", maxFailures: 2 } },
+      },
+    });
+    await using gateway = await runCorral(["up", "--config", path]);
+    const state = async (name: string) => {
+      const result = corral(["ps", "--json", "--url", gateway.url]);
+      return (JSON.parse(result.stdout) as { name: string; state: string; reason: string }[]).find(
+        (s) => s.name === name,
+      );
+    };
+    const stopped = corral(["stop", "alpha", "--url", gateway.url]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(
+      stopped.stdout,
+      /^alpha: stopped \(stop requested over the API; exited on stdin close in \d+ms\)$/m,
+    );
+    assert.equal((await state("alpha"))?.state, "stopped");
+    assert.equal(corral(["start", "alpha", "--url", gateway.url]).code, 0);
+    await waitFor(async () => (await state("alpha"))?.state === "ready", { what: "alpha ready again" });
+
+    await waitFor(async () => (await state("crashy"))?.state === "failed", { what: "crashy failed" });
+    const restarted = corral(["restart", "crashy", "--json", "--url", gateway.url]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.notEqual((JSON.parse(restarted.stdout) as { state: string }).state, "failed");
+    await waitFor(async () => (await state("crashy"))?.state === "failed", { what: "crashy failed again" });
+
+    const unknown = corral(["restart", "nope", "--url", gateway.url]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no server named "nope"; see corral ps/);
+    assert.equal(corral(["restart", "--url", gateway.url]).code, 2);
+  });
+});
