@@ -31,3 +31,6 @@ export const SERVER_DEFAULTS = {
 
 /** Server names end up in URL paths (`/servers/<name>/mcp`) and tool prefixes. */
 export const SERVER_NAME_PATTERN = "^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$";
+
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 60 * 60_000;

@@ -5,8 +5,10 @@ import { resolve } from "node:path";
 import {
   SERVER_DEFAULTS as D,
   DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PORT,
   DEFAULT_SEPARATOR,
+  DEFAULT_SESSION_IDLE_TIMEOUT_MS,
   DEFAULT_STATE_DIR,
 } from "./defaults.js";
 import type { ConfigFile } from "./schema.js";
@@ -109,6 +111,10 @@ export function normaliseConfig(file: ConfigFile, context: NormaliseContext): Co
     stateDir: context.stateDir,
     ...(gateway.maxProcesses === undefined ? {} : { maxProcesses: gateway.maxProcesses }),
     separator: gateway.separator ?? DEFAULT_SEPARATOR,
+    allowedHosts: gateway.allowedHosts ?? [],
+    allowedOrigins: gateway.allowedOrigins ?? [],
+    maxBodyBytes: gateway.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
+    sessionIdleTimeoutMs: gateway.sessionIdleTimeout ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS,
   };
   const entries = file.servers ?? file.mcpServers ?? {};
   const servers = context.serverOrder

@@ -9,7 +9,7 @@ import {
   DEFAULT_STATE_DIR,
   SERVER_NAME_PATTERN,
 } from "./defaults.js";
-import { describeType, integer, isMap, text } from "./schema-values.js";
+import { describeType, finiteDuration, integer, isMap, size, stringList, text } from "./schema-values.js";
 import { serverSchema } from "./server-schema.js";
 
 const SEPARATOR_PATTERN = /^[A-Za-z0-9_.-]{1,8}$/;
@@ -30,6 +30,18 @@ const gatewaySchema = z
     maxProcesses: integer({
       description: "Budget of processes across all servers. Default: unlimited.",
       min: 1,
+    }),
+    allowedHosts: stringList({
+      description:
+        "Host header values accepted besides localhost, 127.0.0.1 and [::1] (DNS rebinding protection).",
+    }),
+    allowedOrigins: stringList({
+      description: "Origin header values accepted besides http(s)://localhost|127.0.0.1|[::1] on any port.",
+    }),
+    maxBodySize: size({ description: "Largest request body accepted (413 beyond). Default 4Mi." }),
+    sessionIdleTimeout: finiteDuration({
+      description: "A client session with no request and no open stream for this long is ended. Default 1h.",
+      positive: true,
     }),
     separator: z
       .string()

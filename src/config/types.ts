@@ -95,6 +95,12 @@ export interface GatewayConfig {
   readonly maxProcesses?: number;
   /** Separator between prefix and name in aggregated catalogs. */
   readonly separator: string;
+  /** Host header values accepted besides the loopback names. */
+  readonly allowedHosts: readonly string[];
+  /** Origin header values accepted besides loopback origins. */
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly sessionIdleTimeoutMs: number;
 }
 
 export interface CorralConfig {

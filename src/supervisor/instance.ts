@@ -36,6 +36,8 @@ export interface InstanceOptions {
   readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly clientInfo: { readonly name: string; readonly version: string };
+  /** Client capabilities declared in the upstream initialize: what the gateway can route (sampling …). */
+  readonly clientCapabilities?: Readonly<Record<string, unknown>>;
   readonly onTransition: (transition: Transition) => void;
   readonly random?: () => number;
 }
@@ -72,6 +74,7 @@ export class Instance {
   #garbageLines = 0;
   #lastStop: StopOutcome | undefined;
   readonly #stateWaiters = new Set<() => void>();
+  readonly #endListeners = new Set<(reason: string) => void>();
 
   constructor(options: InstanceOptions) {
     this.#options = options;
@@ -112,6 +115,15 @@ export class Instance {
       nextAttemptAt: this.#state === "backoff" ? this.#nextAttemptAt : undefined,
       lastError: this.#lastError,
     };
+  }
+
+  /**
+   * Called once per process, the moment its run ends (exit, failed health, stop): whatever was sent
+   * to it will not be answered. Returns an unsubscribe function.
+   */
+  onProcessEnd(listener: (reason: string) => void): () => void {
+    this.#endListeners.add(listener);
+    return () => this.#endListeners.delete(listener);
   }
 
   setMessageListener(listener: MessageListener | undefined): void {
@@ -282,7 +294,12 @@ export class Instance {
       ended = await this.#monitor(process, control, signal);
       return ended === undefined ? undefined : { reason: ended, readyForMs: Date.now() - readyAt };
     } finally {
-      control.close(`server "${server.name}" ${process.exitInfo?.reason ?? "is stopping"}`);
+      const endReason =
+        process.exitInfo === undefined
+          ? `is stopping (${signal.aborted ? describeError(signal.reason) : (ended ?? "stop")})`
+          : this.#exitReason(process);
+      control.close(`server "${server.name}" ${endReason}`);
+      for (const listener of [...this.#endListeners]) listener(endReason);
       if (process.exitInfo === undefined) {
         const why = signal.aborted ? describeError(signal.reason) : `restarting: ${ended ?? "unknown"}`;
         this.#transition("stopping", why);
@@ -310,7 +327,11 @@ export class Instance {
     const initialize = control
       .request(
         "initialize",
-        { protocolVersion: GATEWAY_PROTOCOL_VERSION, capabilities: {}, clientInfo: this.#options.clientInfo },
+        {
+          protocolVersion: GATEWAY_PROTOCOL_VERSION,
+          capabilities: this.#options.clientCapabilities ?? {},
+          clientInfo: this.#options.clientInfo,
+        },
         { timeoutMs: server.startupTimeoutMs, signal },
       )
       .then(

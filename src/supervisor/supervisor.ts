@@ -21,6 +21,7 @@ export interface SupervisorOptions {
   readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly clientInfo: { readonly name: string; readonly version: string };
+  readonly clientCapabilities?: Readonly<Record<string, unknown>>;
   readonly random?: () => number;
 }
 
@@ -179,9 +180,11 @@ export class Supervisor {
   }
 
   #createInstance(server: ServerConfig, slot: number): Instance {
-    const { containment, stateDir, gatewayEnv, logger, clientInfo, random } = this.#options;
+    const { containment, stateDir, gatewayEnv, logger, clientInfo, clientCapabilities, random } =
+      this.#options;
     return new Instance({
       id: `${server.name}-${slot + 1}`,
+      ...(clientCapabilities === undefined ? {} : { clientCapabilities }),
       server,
       containment,
       stateDir,

@@ -44,7 +44,16 @@ describe("corral.yaml", () => {
     const config = expectConfig(lines("servers:", "  fs:", "    command: npx"));
     assert.deepEqual(config, {
       source: `${CONFIG_DIR}/corral.yaml`,
-      gateway: { host: "127.0.0.1", port: 11_000, stateDir: `${CONFIG_DIR}/.corral`, separator: "__" },
+      gateway: {
+        host: "127.0.0.1",
+        port: 11_000,
+        stateDir: `${CONFIG_DIR}/.corral`,
+        separator: "__",
+        allowedHosts: [],
+        allowedOrigins: [],
+        maxBodyBytes: 4 * 1024 * 1024,
+        sessionIdleTimeoutMs: 3_600_000,
+      },
       servers: [defaultServer("fs", "npx")],
     });
   });
@@ -81,6 +90,10 @@ describe("corral.yaml", () => {
       stateDir: "/var/lib/corral",
       maxProcesses: 200,
       separator: ".",
+      allowedHosts: [],
+      allowedOrigins: [],
+      maxBodyBytes: 4 * 1024 * 1024,
+      sessionIdleTimeoutMs: 3_600_000,
     });
     assert.deepEqual(config.servers[0], {
       ...defaultServer("shell", "./bin/shell"),
@@ -176,6 +189,10 @@ describe("corral.yaml", () => {
       port: 0,
       stateDir: "/tmp/corral-state",
       separator: "__",
+      allowedHosts: [],
+      allowedOrigins: [],
+      maxBodyBytes: 4 * 1024 * 1024,
+      sessionIdleTimeoutMs: 3_600_000,
     });
   });
 });

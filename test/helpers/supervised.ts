@@ -38,7 +38,16 @@ export async function startSupervised(
   const supervisor = new Supervisor({
     config: {
       source: join(folder, "corral.yaml"),
-      gateway: { host: "127.0.0.1", port: 0, stateDir: folder, separator: "__" },
+      gateway: {
+        host: "127.0.0.1",
+        port: 0,
+        stateDir: folder,
+        separator: "__",
+        allowedHosts: [],
+        allowedOrigins: [],
+        maxBodyBytes: 4 * 1024 * 1024,
+        sessionIdleTimeoutMs: 3_600_000,
+      },
       servers,
     },
     containment: detectContainment(),

@@ -1,0 +1,274 @@
+// One connection to one upstream instance, shared by many client sessions: every forwarded request
+// gets a fresh upstream id (and progress token), recorded in the in-flight table with who asked, so
+// answers and progress go back to exactly that client with its own ids restored.
+
+import type {
+  JsonRpcErrorObject,
+  JsonRpcId,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+} from "../core/index.js";
+import { isJsonRpcNotification, isJsonRpcRequest, isJsonRpcResponse } from "../core/index.js";
+import type { UpstreamChannel } from "./channel.js";
+import { GATEWAY_ERROR, gatewayError } from "./errors.js";
+
+/** What a forwarded request resolves to: exactly one of result / error, as on the wire. */
+export type ResponseBody = { readonly result: unknown } | { readonly error: JsonRpcErrorObject };
+
+export interface ServerRequestRoute {
+  /** Sends a server→client request to the client and resolves with its answer. */
+  (method: string, params: unknown): Promise<ResponseBody>;
+}
+
+export interface ForwardContext {
+  readonly sessionId: string;
+  /** The client's own id for the request, for matching its notifications/cancelled. */
+  readonly originalId?: JsonRpcId;
+  readonly timeoutMs: number;
+  /** Notifications that belong to this request (progress, and logs while it is the only one in flight). */
+  readonly onNotification: (notification: JsonRpcNotification) => void;
+  /** How to ask this request's client something (sampling, elicitation, roots). */
+  readonly askClient?: ServerRequestRoute;
+  /** Aborted when the client goes away: the upstream gets notifications/cancelled. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ConnectionEvents {
+  /** Notifications not tied to one request: list_changed, resources/updated, logs with no single owner. */
+  onNotification(notification: JsonRpcNotification): void;
+  /** A server→client request with no single in-flight owner; for per-session instances, the owner. */
+  onUnownedServerRequest?(request: JsonRpcRequest): Promise<ResponseBody>;
+}
+
+interface InFlight {
+  readonly context: ForwardContext;
+  readonly originalProgressToken: unknown;
+  readonly resolve: (body: ResponseBody) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly method: string;
+  readonly removeAbort: (() => void) | undefined;
+}
+
+const PROGRESS_PREFIX = "corral-p";
+
+export class UpstreamConnection {
+  readonly server: string;
+  readonly #channel: UpstreamChannel;
+  readonly #events: ConnectionEvents;
+  readonly #inFlight = new Map<number, InFlight>();
+  /** Upstream progress token → upstream request id. */
+  readonly #progress = new Map<string, number>();
+  readonly #unsubscribeEnd: () => void;
+  #nextId = 1;
+
+  constructor(server: string, channel: UpstreamChannel, events: ConnectionEvents) {
+    this.server = server;
+    this.#channel = channel;
+    this.#events = events;
+    channel.setReceiver((message) => this.#receive(message));
+    this.#unsubscribeEnd = channel.onEnd((reason) =>
+      this.failAll(GATEWAY_ERROR.serverExited, `server "${server}" ${reason}`, { reason }),
+    );
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Distinct client sessions with a request waiting on this instance. */
+  sessionsInFlight(): Set<string> {
+    const sessions = new Set<string>();
+    for (const entry of this.#inFlight.values()) sessions.add(entry.context.sessionId);
+    return sessions;
+  }
+
+  /** Forwards a request; never rejects: failures come back as JSON-RPC errors naming the server. */
+  forward(method: string, params: unknown, context: ForwardContext): Promise<ResponseBody> {
+    const id = this.#nextId++;
+    let outgoing = params;
+    let originalProgressToken: unknown;
+    const meta = (params as { _meta?: { progressToken?: unknown } } | undefined)?._meta;
+    if (meta?.progressToken !== undefined) {
+      originalProgressToken = meta.progressToken;
+      const token = `${PROGRESS_PREFIX}${id}`;
+      this.#progress.set(token, id);
+      outgoing = { ...(params as object), _meta: { ...meta, progressToken: token } };
+    }
+    return new Promise<ResponseBody>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#settle(id, {
+          error: gatewayError(
+            GATEWAY_ERROR.requestTimeout,
+            `server "${this.server}" did not answer ${method} within ${context.timeoutMs}ms`,
+            { server: this.server, reason: "timeout" },
+          ),
+        });
+        this.#channel.send({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: id, reason: "timeout" },
+        });
+      }, context.timeoutMs);
+      let removeAbort: (() => void) | undefined;
+      if (context.signal !== undefined) {
+        const onAbort = () => {
+          this.#settle(id, {
+            error: gatewayError(
+              GATEWAY_ERROR.cancelled,
+              `request to server "${this.server}" cancelled by the client`,
+              {
+                server: this.server,
+              },
+            ),
+          });
+          this.#channel.send({
+            jsonrpc: "2.0",
+            method: "notifications/cancelled",
+            params: { requestId: id, reason: "client disconnected" },
+          });
+        };
+        context.signal.addEventListener("abort", onAbort, { once: true });
+        removeAbort = () => context.signal?.removeEventListener("abort", onAbort);
+      }
+      this.#inFlight.set(id, { context, originalProgressToken, resolve, timer, method, removeAbort });
+      const request = {
+        jsonrpc: "2.0" as const,
+        id,
+        method,
+        ...(outgoing === undefined ? {} : { params: outgoing }),
+      };
+      if (!this.#channel.send(request)) {
+        this.#settle(id, {
+          error: gatewayError(
+            GATEWAY_ERROR.serverUnavailable,
+            `server "${this.server}" has no running process`,
+            {
+              server: this.server,
+            },
+          ),
+        });
+      } else if (context.signal?.aborted) {
+        this.#settle(id, {
+          error: gatewayError(GATEWAY_ERROR.cancelled, "cancelled by the client", { server: this.server }),
+        });
+      }
+    });
+  }
+
+  /** Passes a client's cancellation on, translated to the upstream id. */
+  cancel(sessionId: string, originalId: JsonRpcId, reason?: string): void {
+    for (const [id, entry] of this.#inFlight) {
+      if (entry.context.sessionId === sessionId && entry.context.originalId === originalId) {
+        this.#channel.send({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: id, ...(reason === undefined ? {} : { reason }) },
+        });
+        this.#settle(id, {
+          error: gatewayError(GATEWAY_ERROR.cancelled, "cancelled by the client", { server: this.server }),
+        });
+        return;
+      }
+    }
+  }
+
+  notify(method: string, params?: unknown): void {
+    this.#channel.send({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) });
+  }
+
+  /** Answers every waiting request with an error (the process ended, or the gateway is closing). */
+  failAll(code: number, message: string, data: Record<string, unknown> = {}): void {
+    for (const id of [...this.#inFlight.keys()]) {
+      this.#settle(id, { error: gatewayError(code, message, { server: this.server, ...data }) });
+    }
+  }
+
+  close(reason: string): void {
+    this.#unsubscribeEnd();
+    this.failAll(GATEWAY_ERROR.serverUnavailable, `server "${this.server}" connection closed: ${reason}`);
+  }
+
+  #settle(id: number, body: ResponseBody): void {
+    const entry = this.#inFlight.get(id);
+    if (entry === undefined) return;
+    this.#inFlight.delete(id);
+    clearTimeout(entry.timer);
+    entry.removeAbort?.();
+    if (entry.originalProgressToken !== undefined) this.#progress.delete(`${PROGRESS_PREFIX}${id}`);
+    entry.resolve(body);
+  }
+
+  #receive(message: JsonRpcMessage): void {
+    if (isJsonRpcResponse(message)) {
+      if (typeof message.id !== "number") return;
+      this.#settle(
+        message.id,
+        message.error === undefined ? { result: message.result } : { error: message.error },
+      );
+    } else if (isJsonRpcRequest(message)) {
+      void this.#answerServerRequest(message);
+    } else if (isJsonRpcNotification(message)) {
+      this.#routeNotification(message);
+    }
+  }
+
+  #routeNotification(notification: JsonRpcNotification): void {
+    if (notification.method === "notifications/progress") {
+      const params = notification.params as { progressToken?: unknown } | undefined;
+      const id =
+        typeof params?.progressToken === "string" ? this.#progress.get(params.progressToken) : undefined;
+      const entry = id === undefined ? undefined : this.#inFlight.get(id);
+      if (entry === undefined) return; // progress for a request already answered: nobody to tell
+      entry.context.onNotification({
+        ...notification,
+        params: { ...params, progressToken: entry.originalProgressToken },
+      });
+      return;
+    }
+    if (notification.method === "notifications/cancelled") {
+      // The server cancels a request it sent to a client; clients of ours never see upstream ids.
+      this.#events.onNotification(notification);
+      return;
+    }
+    // Over stdio nothing links a log line to the request that caused it: while exactly one request
+    // is in flight, it is that request's; otherwise it goes to every interested session.
+    if (notification.method === "notifications/message" && this.#inFlight.size === 1) {
+      const [only] = this.#inFlight.values();
+      only?.context.onNotification(notification);
+      return;
+    }
+    this.#events.onNotification(notification);
+  }
+
+  async #answerServerRequest(request: JsonRpcRequest): Promise<void> {
+    const body = await this.#routeServerRequest(request);
+    this.#channel.send({ jsonrpc: "2.0", id: request.id, ...body });
+  }
+
+  #routeServerRequest(request: JsonRpcRequest): Promise<ResponseBody> {
+    const owners = new Map<string, InFlight>();
+    for (const entry of this.#inFlight.values()) owners.set(entry.context.sessionId, entry);
+    if (owners.size === 1) {
+      const [owner] = owners.values();
+      if (owner?.context.askClient !== undefined)
+        return owner.context.askClient(request.method, request.params);
+    }
+    if (owners.size === 0 && this.#events.onUnownedServerRequest !== undefined) {
+      return this.#events.onUnownedServerRequest(request);
+    }
+    const why =
+      owners.size === 0
+        ? "no client request is in flight on this instance"
+        : owners.size === 1
+          ? "the client of the request in flight cannot take server requests on this transport"
+          : `${owners.size} client sessions have requests in flight on this shared instance`;
+    return Promise.resolve({
+      error: gatewayError(
+        GATEWAY_ERROR.unroutable,
+        `corral cannot route ${request.method} from server "${this.server}": ${why}; set mode: per-session for this server`,
+        { server: this.server, reason: "unroutable" },
+      ),
+    });
+  }
+}

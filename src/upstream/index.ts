@@ -1,0 +1,9 @@
+export { createInstanceChannel, type UpstreamChannel } from "./channel.js";
+export {
+  type ConnectionEvents,
+  type ForwardContext,
+  type ResponseBody,
+  type ServerRequestRoute,
+  UpstreamConnection,
+} from "./connection.js";
+export { GATEWAY_ERROR, gatewayError } from "./errors.js";
