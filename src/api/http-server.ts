@@ -1,15 +1,22 @@
-// The gateway's HTTP listener. For now: the minimal REST the CLI needs (`GET /api/v1/mcp/servers`),
-// `/healthz` and `/readyz`. Errors use the body shape of DESIGN.md §6.
+// The gateway's HTTP listener: the MCP endpoints (`/mcp`, `/servers/<name>/mcp`), the minimal REST
+// the CLI needs, `/healthz` and `/readyz`. Every route but the probes passes the Host/Origin guard.
+// REST errors use the body shape of DESIGN.md §6.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { GatewayConfig } from "../config/index.js";
+import type { Gateway } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { readTreeUsage } from "../platform/index.js";
 import type { Supervisor } from "../supervisor/index.js";
+import { createGuard } from "./guard.js";
+import { createStreamableHandler } from "./mcp-streamable.js";
 import { viewServer } from "./server-views.js";
 
 export interface ApiServerOptions {
   readonly supervisor: Supervisor;
+  readonly gateway: Gateway;
+  readonly gatewayConfig: GatewayConfig;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -85,12 +92,46 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     sendJson(response, 202, { server: name, action, state: status?.state, reason: status?.reason });
   }
 
+  const guard = createGuard({
+    bindHost: options.gatewayConfig.host,
+    allowedHosts: options.gatewayConfig.allowedHosts,
+    allowedOrigins: options.gatewayConfig.allowedOrigins,
+  });
+  const streamable = createStreamableHandler({
+    gateway: options.gateway,
+    logger: options.logger,
+    maxBodyBytes: options.gatewayConfig.maxBodyBytes,
+  });
+  const serverEndpoint = /^\/servers\/([^/]+)\/mcp$/;
+  const probes = new Set(["/healthz", "/readyz"]);
+
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
+    if (!probes.has(path)) {
+      const refusal = guard(request);
+      if (refusal !== undefined) {
+        request.resume();
+        sendError(response, refusal.status, refusal.code, refusal.message);
+        return;
+      }
+    }
     const route = routes[`${request.method} ${path}`];
     const action = request.method === "POST" ? serverAction.exec(path) : null;
+    const endpoint = path === "/mcp" ? null : serverEndpoint.exec(path);
+    const fail = (error: unknown) => {
+      options.logger.error({ err: String(error), path }, "request failed");
+      if (!response.headersSent) sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
+      else response.destroy();
+    };
     try {
-      if (route !== undefined) route(request, response);
+      if (path === "/mcp") streamable(request, response, { kind: "all" }).catch(fail);
+      else if (endpoint !== null) {
+        const name = decodeURIComponent(endpoint[1] as string);
+        if (supervisor.getServer(name) === undefined) {
+          request.resume();
+          sendError(response, 404, "SERVER_NOT_FOUND", `no server named "${name}"`, name);
+        } else streamable(request, response, { kind: "server", server: name }).catch(fail);
+      } else if (route !== undefined) route(request, response);
       else if (action !== null) {
         runServerAction(response, decodeURIComponent(action[1] as string), action[2] as string).catch(
           (error: unknown) => {
@@ -122,6 +163,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Open SSE streams would hold close() forever; the drain already answered what was in flight.
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
       });
     },
   };

@@ -173,6 +173,19 @@ export class UpstreamConnection {
     }
   }
 
+  /** Cancels everything a session still waits for (it ended or disconnected). */
+  cancelSession(sessionId: string, reason: string): void {
+    for (const [id, entry] of this.#inFlight) {
+      if (entry.context.sessionId !== sessionId) continue;
+      this.#channel.send({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: id, reason },
+      });
+      this.#settle(id, { error: gatewayError(GATEWAY_ERROR.cancelled, reason, { server: this.server }) });
+    }
+  }
+
   notify(method: string, params?: unknown): void {
     this.#channel.send({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) });
   }

@@ -6,12 +6,15 @@ import { parseArgs } from "node:util";
 import { createApiServer } from "../../api/index.js";
 import { formatConfigIssues, loadConfigFile } from "../../config/index.js";
 import { describeError, isCorralError } from "../../core/index.js";
+import { Gateway, ROUTABLE_CLIENT_CAPABILITIES } from "../../gateway/index.js";
 import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
 import { CONTAINMENT_KINDS, type ContainmentKind, chooseContainment } from "../../platform/index.js";
 import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
 import { resolveConfigPath } from "../config-path.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
 import { CORRAL_VERSION } from "../version.js";
+
+const DRAIN_GRACE_MS = 2_000;
 
 export interface UpHooks {
   /** Resolves when the gateway should shut down; defaults to SIGINT/SIGTERM. */
@@ -106,8 +109,16 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     gatewayEnv: io.env,
     logger,
     clientInfo: { name: "corral", version: CORRAL_VERSION },
+    clientCapabilities: ROUTABLE_CLIENT_CAPABILITIES,
   });
-  const api = createApiServer({ supervisor, logger, version: CORRAL_VERSION });
+  const gateway = new Gateway({ config, supervisor, logger, version: CORRAL_VERSION });
+  const api = createApiServer({
+    supervisor,
+    gateway,
+    gatewayConfig: config.gateway,
+    logger,
+    version: CORRAL_VERSION,
+  });
   const startedAt = Date.now();
   const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
   const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
@@ -128,6 +139,9 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
   return EXIT_OK;
 
   async function shutdown(): Promise<void> {
+    // Drain: stop taking sessions, let requests in flight finish (bounded), then close and stop.
+    await gateway.drain(DRAIN_GRACE_MS);
+    gateway.dispose();
     await api.close();
     await supervisor.dispose();
     stateDir.release();

@@ -1,0 +1,316 @@
+// The MCP Streamable HTTP transport towards clients (spec 2025-03-26 and later): POST carries
+// client messages and gets a JSON answer, or an SSE stream when notifications or server requests
+// precede the answer; GET opens the session's stream for server-initiated messages; DELETE ends it.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from "../core/index.js";
+import { isJsonRpcRequest } from "../core/index.js";
+import {
+  type ClientSession,
+  type Gateway,
+  isSupportedProtocolVersion,
+  type RequestStream,
+  type SessionScope,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "../gateway/index.js";
+import type { Logger } from "../observability/index.js";
+import { GATEWAY_ERROR } from "../upstream/index.js";
+import { readBody } from "./body.js";
+import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
+
+const SESSION_HEADER = "mcp-session-id";
+const VERSION_HEADER = "mcp-protocol-version";
+
+export interface StreamableOptions {
+  readonly gateway: Gateway;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+}
+
+function sendRpcError(
+  response: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: unknown = null,
+): void {
+  const text = JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } });
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+function accepts(request: IncomingMessage, type: string): boolean {
+  const accept = request.headers.accept;
+  return accept === undefined || accept.includes(type) || accept.includes("*/*");
+}
+
+function isMessage(value: unknown): value is JsonRpcMessage {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as { jsonrpc?: unknown }).jsonrpc === "2.0"
+  );
+}
+
+export function createStreamableHandler(options: StreamableOptions) {
+  const { gateway, logger } = options;
+
+  /** The session a non-initialize request belongs to, or an error already sent. */
+  function findSession(
+    request: IncomingMessage,
+    response: ServerResponse,
+    scope: SessionScope,
+  ): ClientSession | undefined {
+    const id = request.headers[SESSION_HEADER];
+    if (typeof id !== "string" || id === "") {
+      sendRpcError(
+        response,
+        400,
+        GATEWAY_ERROR.invalidRequest,
+        "Bad Request: Mcp-Session-Id header is required (send initialize first)",
+      );
+      return undefined;
+    }
+    const session = gateway.getSession(id);
+    const sameScope =
+      session !== undefined &&
+      (scope.kind === "all"
+        ? session.scope.kind === "all"
+        : session.scope.kind === "server" && session.scope.server === scope.server);
+    if (session === undefined || !sameScope) {
+      sendRpcError(
+        response,
+        404,
+        -32001,
+        "Session not found: it expired, was deleted, or belongs to another endpoint; initialize again",
+      );
+      return undefined;
+    }
+    const version = request.headers[VERSION_HEADER];
+    if (typeof version === "string" && !isSupportedProtocolVersion(version)) {
+      sendRpcError(
+        response,
+        400,
+        GATEWAY_ERROR.invalidRequest,
+        `Bad Request: unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+      );
+      return undefined;
+    }
+    return session;
+  }
+
+  async function answerRequest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    session: ClientSession,
+    message: JsonRpcRequest,
+  ) {
+    const canStream = accepts(request, "text/event-stream");
+    const aborter = new AbortController();
+    let streaming = false;
+    let finished = false;
+    response.on("close", () => {
+      if (!finished) aborter.abort(new Error("client disconnected"));
+    });
+    const startStream = () => {
+      if (streaming) return;
+      streaming = true;
+      response.writeHead(200, SSE_HEADERS);
+    };
+    const stream: RequestStream = {
+      notify(notification: JsonRpcNotification) {
+        if (finished || !canStream) return;
+        startStream();
+        writeSseEvent(response, JSON.stringify(notification));
+      },
+      send(outgoing: JsonRpcMessage) {
+        if (finished || !canStream || response.destroyed) return false;
+        startStream();
+        return writeSseEvent(response, JSON.stringify(outgoing));
+      },
+      signal: aborter.signal,
+    };
+    const body = await gateway.handleRequest(session, message, stream);
+    finished = true;
+    if (response.destroyed) return;
+    const answer = JSON.stringify({ jsonrpc: "2.0", id: message.id, ...body });
+    if (streaming) {
+      writeSseEvent(response, answer);
+      response.end();
+    } else {
+      response.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(answer),
+      });
+      response.end(answer);
+    }
+  }
+
+  async function handlePost(
+    request: IncomingMessage,
+    response: ServerResponse,
+    scope: SessionScope,
+  ): Promise<void> {
+    const read = await readBody(request, options.maxBodyBytes);
+    if (!read.ok) {
+      if (read.reason === "too-large") {
+        response.setHeader("connection", "close");
+        sendRpcError(
+          response,
+          413,
+          GATEWAY_ERROR.invalidRequest,
+          `Payload Too Large: the limit is ${options.maxBodyBytes} bytes (gateway.maxBodySize)`,
+        );
+      }
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read.body.toString("utf8"));
+    } catch (error) {
+      sendRpcError(response, 400, GATEWAY_ERROR.parseError, `Parse error: ${(error as Error).message}`);
+      return;
+    }
+    const batch = Array.isArray(parsed);
+    const messages = batch ? (parsed as unknown[]) : [parsed];
+    if (messages.length === 0 || !messages.every(isMessage)) {
+      sendRpcError(
+        response,
+        400,
+        GATEWAY_ERROR.invalidRequest,
+        "Invalid Request: expected a JSON-RPC 2.0 message (or a non-empty batch of them)",
+      );
+      return;
+    }
+    const initialize = messages.find(
+      (message) => isJsonRpcRequest(message) && message.method === "initialize",
+    ) as JsonRpcRequest | undefined;
+    if (initialize !== undefined) {
+      if (batch) {
+        sendRpcError(
+          response,
+          400,
+          GATEWAY_ERROR.invalidRequest,
+          "Invalid Request: initialize must not be part of a batch",
+        );
+        return;
+      }
+      const outcome = await gateway.initialize(
+        scope,
+        initialize.params as Record<string, unknown> | undefined,
+      );
+      if ("error" in outcome) {
+        sendJson(response, 200, { jsonrpc: "2.0", id: initialize.id, error: outcome.error });
+        return;
+      }
+      sendJson(
+        response,
+        200,
+        { jsonrpc: "2.0", id: initialize.id, result: outcome.result },
+        { [SESSION_HEADER]: outcome.session.id },
+      );
+      return;
+    }
+    const session = findSession(request, response, scope);
+    if (session === undefined) return;
+    const requests = messages.filter(isJsonRpcRequest);
+    for (const message of messages) {
+      if (!isJsonRpcRequest(message))
+        gateway.handleClientMessage(session, message as JsonRpcNotification | JsonRpcResponse);
+    }
+    if (requests.length === 0) {
+      response.writeHead(202).end();
+      return;
+    }
+    if (!batch) {
+      await answerRequest(request, response, session, requests[0] as JsonRpcRequest);
+      return;
+    }
+    // Batches (2025-03-26) are answered as one JSON array; their notifications have no stream.
+    const aborter = new AbortController();
+    response.on("close", () => aborter.abort());
+    const quiet: RequestStream = { notify: () => {}, send: () => false, signal: aborter.signal };
+    const answers = await Promise.all(
+      requests.map(async (message) => ({
+        jsonrpc: "2.0",
+        id: message.id,
+        ...(await gateway.handleRequest(session, message, quiet)),
+      })),
+    );
+    if (!response.destroyed) sendJson(response, 200, answers);
+  }
+
+  function handleGet(request: IncomingMessage, response: ServerResponse, scope: SessionScope): void {
+    if (!accepts(request, "text/event-stream")) {
+      sendRpcError(
+        response,
+        406,
+        GATEWAY_ERROR.invalidRequest,
+        "Not Acceptable: GET needs Accept: text/event-stream",
+      );
+      return;
+    }
+    const session = findSession(request, response, scope);
+    if (session === undefined) return;
+    if (session.outbound !== undefined) {
+      sendRpcError(
+        response,
+        409,
+        GATEWAY_ERROR.invalidRequest,
+        "Conflict: this session already has an open GET stream",
+      );
+      return;
+    }
+    response.writeHead(200, SSE_HEADERS);
+    response.flushHeaders();
+    const outbound = { send: (message: JsonRpcMessage) => writeSseEvent(response, JSON.stringify(message)) };
+    session.outbound = outbound;
+    const stopKeepAlive = keepAlive(response);
+    response.on("close", () => {
+      stopKeepAlive();
+      if (session.outbound === outbound) session.outbound = undefined;
+      session.lastActiveAt = Date.now();
+    });
+  }
+
+  function handleDelete(request: IncomingMessage, response: ServerResponse, scope: SessionScope): void {
+    const session = findSession(request, response, scope);
+    if (session === undefined) return;
+    gateway.closeSession(session.id, "client deleted the session");
+    response.writeHead(200).end();
+  }
+
+  return async (request: IncomingMessage, response: ServerResponse, scope: SessionScope): Promise<void> => {
+    switch (request.method) {
+      case "POST":
+        return handlePost(request, response, scope);
+      case "GET":
+        return handleGet(request, response, scope);
+      case "DELETE":
+        return handleDelete(request, response, scope);
+      default:
+        response.setHeader("allow", "GET, POST, DELETE");
+        sendRpcError(response, 405, GATEWAY_ERROR.invalidRequest, `Method Not Allowed: ${request.method}`);
+        logger.debug({ method: request.method }, "method not allowed on MCP endpoint");
+    }
+  };
+}

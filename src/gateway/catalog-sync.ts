@@ -1,0 +1,134 @@
+// Keeps the catalog in step with the upstreams: fetches every list (following cursors) when a
+// server becomes ready or announces list_changed, and tells which kinds really changed.
+
+import { describeError } from "../core/index.js";
+import type { Logger } from "../observability/index.js";
+import type { UpstreamConnection } from "../upstream/index.js";
+import { type Catalog, LIST_KINDS, type ListKind, type NamedItem, type ServerLists } from "./catalog.js";
+import type { Upstreams } from "./upstreams.js";
+
+const LIST_METHOD: Readonly<Record<ListKind, string>> = {
+  tools: "tools/list",
+  prompts: "prompts/list",
+  resources: "resources/list",
+  resourceTemplates: "resources/templates/list",
+};
+const CAPABILITY: Readonly<Record<ListKind, string>> = {
+  tools: "tools",
+  prompts: "prompts",
+  resources: "resources",
+  resourceTemplates: "resources",
+};
+const MAX_PAGES = 1_000;
+const EMPTY: ServerLists = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+
+export const LIST_CHANGED_NOTIFICATION: Readonly<Record<ListKind, string>> = {
+  tools: "notifications/tools/list_changed",
+  prompts: "notifications/prompts/list_changed",
+  resources: "notifications/resources/list_changed",
+  resourceTemplates: "notifications/resources/list_changed",
+};
+
+/** The list kinds a list_changed notification from a server invalidates. */
+export function kindsOfListChanged(method: string): ListKind[] {
+  if (method === "notifications/tools/list_changed") return ["tools"];
+  if (method === "notifications/prompts/list_changed") return ["prompts"];
+  if (method === "notifications/resources/list_changed") return ["resources", "resourceTemplates"];
+  return [];
+}
+
+async function fetchAll(
+  connection: UpstreamConnection,
+  kind: ListKind,
+  timeoutMs: number,
+): Promise<NamedItem[]> {
+  const items: NamedItem[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const body = await connection.forward(LIST_METHOD[kind], cursor === undefined ? {} : { cursor }, {
+      sessionId: "corral:catalog",
+      timeoutMs,
+      onNotification: () => {},
+    });
+    if ("error" in body) throw new Error(`${LIST_METHOD[kind]} failed: ${body.error.message}`);
+    const result = body.result as Record<string, unknown> & { nextCursor?: unknown };
+    const found = result[kind];
+    if (Array.isArray(found)) items.push(...(found as NamedItem[]));
+    if (typeof result.nextCursor !== "string" || result.nextCursor === "") return items;
+    cursor = result.nextCursor;
+  }
+  return items;
+}
+
+export class CatalogSync {
+  readonly #catalog: Catalog;
+  readonly #upstreams: Upstreams;
+  readonly #logger: Logger;
+  readonly #onChanged: (server: string, kinds: ListKind[]) => void;
+  readonly #inProgress = new Map<string, Promise<void>>();
+  readonly #lists = new Map<string, ServerLists>();
+
+  constructor(
+    catalog: Catalog,
+    upstreams: Upstreams,
+    logger: Logger,
+    onChanged: (server: string, kinds: ListKind[]) => void,
+  ) {
+    this.#catalog = catalog;
+    this.#upstreams = upstreams;
+    this.#logger = logger;
+    this.#onChanged = onChanged;
+  }
+
+  /** Refetches the given kinds of one server; concurrent calls for the same server share one fetch. */
+  refresh(server: string, kinds: readonly ListKind[] = LIST_KINDS): Promise<void> {
+    const running = this.#inProgress.get(server);
+    const next = (running ?? Promise.resolve()).then(() => this.#refresh(server, kinds));
+    const tracked = next.finally(() => {
+      if (this.#inProgress.get(server) === tracked) this.#inProgress.delete(server);
+    });
+    this.#inProgress.set(server, tracked);
+    return tracked;
+  }
+
+  /** Waits for a refresh under way, if any. */
+  settled(server: string): Promise<void> {
+    return this.#inProgress.get(server) ?? Promise.resolve();
+  }
+
+  async #refresh(server: string, kinds: readonly ListKind[]): Promise<void> {
+    const connection = this.#upstreams.readyConnections(server)[0];
+    const config = this.#upstreams.server(server);
+    if (connection === undefined || config === undefined) return;
+    const capabilities = (this.#upstreams.initializeResult(server)?.capabilities ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const previous = this.#lists.get(server) ?? EMPTY;
+    const next: Record<ListKind, readonly NamedItem[]> = { ...previous };
+    const changed: ListKind[] = [];
+    for (const kind of kinds) {
+      if (capabilities[CAPABILITY[kind]] === undefined) {
+        next[kind] = [];
+      } else {
+        try {
+          next[kind] = await fetchAll(connection, kind, config.requestTimeoutMs);
+        } catch (error) {
+          // Templates are optional even for servers with resources; keep what we had.
+          this.#logger.warn({ server, kind, err: describeError(error) }, "could not fetch list");
+          continue;
+        }
+      }
+      if (JSON.stringify(next[kind]) !== JSON.stringify(previous[kind])) changed.push(kind);
+    }
+    this.#lists.set(server, next);
+    this.#catalog.setServer(server, next);
+    for (const collision of this.#catalog.collisions.filter((item) => item.renamed.server === server)) {
+      this.#logger.warn(
+        collision,
+        `name collision: ${collision.kind} "${collision.name}" of ${server} exposed as "${collision.renamed.as}"`,
+      );
+    }
+    if (changed.length > 0) this.#onChanged(server, changed);
+  }
+}

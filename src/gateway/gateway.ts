@@ -1,0 +1,254 @@
+// The gateway: client sessions on one side, upstream connections on the other. It answers what it
+// can itself (initialize, ping, the aggregated lists), routes the rest by name or URI to one
+// upstream, and fans notifications out to the sessions that want them.
+
+import type { CorralConfig } from "../config/index.js";
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from "../core/index.js";
+import type { Logger } from "../observability/index.js";
+import type { Supervisor } from "../supervisor/index.js";
+import { GATEWAY_ERROR, gatewayError, type ResponseBody } from "../upstream/index.js";
+import { Catalog, type ListKind } from "./catalog.js";
+import { CatalogSync, kindsOfListChanged, LIST_CHANGED_NOTIFICATION } from "./catalog-sync.js";
+import { negotiateProtocolVersion, passesLogLevel } from "./protocol.js";
+import { routeAggregateRequest } from "./route-aggregate.js";
+import type { RequestStream } from "./route-context.js";
+import { routeServerRequest } from "./route-server.js";
+import { ClientSession, type SessionScope } from "./session.js";
+import { Upstreams } from "./upstreams.js";
+
+export interface GatewayOptions {
+  readonly config: CorralConfig;
+  readonly supervisor: Supervisor;
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+export type InitializeOutcome =
+  | { readonly session: ClientSession; readonly result: Record<string, unknown> }
+  | { readonly error: ReturnType<typeof gatewayError> };
+
+/** Client capabilities Corral can route to a client, declared in every upstream initialize. */
+export const ROUTABLE_CLIENT_CAPABILITIES = {
+  sampling: {},
+  elicitation: {},
+  roots: { listChanged: true },
+} as const;
+
+export class Gateway {
+  readonly upstreams: Upstreams;
+  readonly catalog: Catalog;
+  readonly #sync: CatalogSync;
+  readonly #options: GatewayOptions;
+  readonly #sessions = new Map<string, ClientSession>();
+  readonly #unsubscribe: () => void;
+  readonly #sweeper: NodeJS.Timeout;
+  #draining = false;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    const { config, supervisor, logger } = options;
+    this.catalog = new Catalog(config.servers, config.gateway.separator);
+    this.upstreams = new Upstreams(config, supervisor, (server, notification) =>
+      this.#onUpstreamNotification(server, notification),
+    );
+    this.#sync = new CatalogSync(this.catalog, this.upstreams, logger, (server, kinds) =>
+      this.#announceListChanged(server, kinds),
+    );
+    this.#unsubscribe = supervisor.onTransition((transition) => {
+      if (transition.to === "ready" && transition.from !== "degraded")
+        void this.#sync.refresh(transition.server);
+    });
+    const idleMs = config.gateway.sessionIdleTimeoutMs;
+    this.#sweeper = setInterval(() => this.#sweepIdleSessions(idleMs), Math.min(idleMs, 60_000)).unref();
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  getSession(id: string): ClientSession | undefined {
+    const session = this.#sessions.get(id);
+    if (session !== undefined) session.lastActiveAt = Date.now();
+    return session;
+  }
+
+  /** Handles `initialize`: creates the session and builds the result the client gets. */
+  async initialize(
+    scope: SessionScope,
+    params: Record<string, unknown> | undefined,
+  ): Promise<InitializeOutcome> {
+    if (this.#draining)
+      return { error: gatewayError(GATEWAY_ERROR.serverUnavailable, "the gateway is shutting down") };
+    const protocolVersion = negotiateProtocolVersion(params?.protocolVersion);
+    let result: Record<string, unknown>;
+    if (scope.kind === "server") {
+      const connected = await this.upstreams.connect(scope.server);
+      if ("error" in connected) return connected;
+      const upstream = this.upstreams.initializeResult(scope.server) ?? {};
+      result = { ...upstream, protocolVersion };
+    } else {
+      result = {
+        protocolVersion,
+        capabilities: {
+          tools: { listChanged: true },
+          prompts: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          logging: {},
+          completions: {},
+        },
+        serverInfo: { name: "corral", title: "Corral MCP gateway", version: this.#options.version },
+        instructions: this.#aggregateInstructions(),
+      };
+    }
+    const session = new ClientSession({
+      scope,
+      protocolVersion,
+      clientCapabilities: (params?.capabilities as Record<string, unknown> | undefined) ?? {},
+      clientInfo: params?.clientInfo,
+    });
+    this.#sessions.set(session.id, session);
+    return { session, result };
+  }
+
+  /** A client request; never rejects: failures are JSON-RPC errors. */
+  async handleRequest(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    stream: RequestStream,
+  ): Promise<ResponseBody> {
+    session.lastActiveAt = Date.now();
+    if (request.method === "ping") return { result: {} };
+    if (request.method === "initialize") {
+      return { error: gatewayError(GATEWAY_ERROR.invalidRequest, "this session is already initialized") };
+    }
+    const context = {
+      gateway: this,
+      session,
+      stream,
+      catalog: this.catalog,
+      upstreams: this.upstreams,
+      sync: this.#sync,
+    };
+    try {
+      return session.scope.kind === "all"
+        ? await routeAggregateRequest(context, request)
+        : await routeServerRequest(context, session.scope.server, request);
+    } catch (error) {
+      this.#options.logger.error(
+        { method: request.method, err: String(error) },
+        "request failed inside the gateway",
+      );
+      return {
+        error: gatewayError(
+          GATEWAY_ERROR.internal,
+          `corral failed to handle ${request.method}: ${String(error)}`,
+        ),
+      };
+    }
+  }
+
+  /** Notifications and responses from a client. */
+  handleClientMessage(session: ClientSession, message: JsonRpcNotification | JsonRpcResponse): void {
+    session.lastActiveAt = Date.now();
+    if (!("method" in message)) {
+      session.answer(message);
+      return;
+    }
+    if (message.method === "notifications/cancelled") {
+      const params = message.params as { requestId?: string | number; reason?: string } | undefined;
+      if (params?.requestId === undefined) return;
+      for (const connection of this.upstreams.all())
+        connection.cancel(session.id, params.requestId, params.reason);
+      return;
+    }
+    if (message.method === "notifications/initialized") return;
+    if (session.scope.kind === "server" && message.method !== "notifications/roots/list_changed") {
+      for (const connection of this.upstreams.readyConnections(session.scope.server))
+        connection.notify(message.method, message.params);
+    }
+  }
+
+  closeSession(id: string, reason = "session ended"): boolean {
+    const session = this.#sessions.get(id);
+    if (session === undefined) return false;
+    this.#sessions.delete(id);
+    session.close();
+    for (const connection of this.upstreams.all()) connection.cancelSession(id, reason);
+    return true;
+  }
+
+  /** Stops taking new sessions and waits (up to `graceMs`) for requests in flight to finish. */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    const deadline = Date.now() + graceMs;
+    while (this.upstreams.all().some((connection) => connection.inFlightCount > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  dispose(): void {
+    this.#unsubscribe();
+    clearInterval(this.#sweeper);
+    for (const id of [...this.#sessions.keys()]) this.closeSession(id, "gateway shutting down");
+    for (const connection of this.upstreams.all()) connection.close("gateway shutting down");
+  }
+
+  /** Sessions that see a server's items: every aggregate session, and that server's own. */
+  #sessionsOf(server: string): ClientSession[] {
+    return [...this.#sessions.values()].filter(
+      (session) => session.scope.kind === "all" || session.scope.server === server,
+    );
+  }
+
+  #announceListChanged(server: string, kinds: ListKind[]): void {
+    const methods = new Set(kinds.map((kind) => LIST_CHANGED_NOTIFICATION[kind]));
+    for (const session of this.#sessionsOf(server)) {
+      // A single-server session got the server's own list_changed already.
+      if (session.scope.kind !== "all") continue;
+      for (const method of methods) session.outbound?.send({ jsonrpc: "2.0", method });
+    }
+  }
+
+  #onUpstreamNotification(server: string, notification: JsonRpcNotification): void {
+    const kinds = kindsOfListChanged(notification.method);
+    if (kinds.length > 0) {
+      void this.#sync.refresh(server, kinds);
+      for (const session of this.#sessionsOf(server)) {
+        if (session.scope.kind === "server") session.outbound?.send(notification);
+      }
+      return;
+    }
+    if (notification.method === "notifications/resources/updated") {
+      const uri = (notification.params as { uri?: unknown } | undefined)?.uri;
+      for (const session of this.#sessionsOf(server)) {
+        if (typeof uri === "string" && session.subscriptions.has(uri)) session.outbound?.send(notification);
+      }
+      return;
+    }
+    if (notification.method === "notifications/message") {
+      const level = (notification.params as { level?: unknown } | undefined)?.level;
+      for (const session of this.#sessionsOf(server)) {
+        if (session.logLevel !== undefined && passesLogLevel(level, session.logLevel))
+          session.outbound?.send(notification);
+      }
+      return;
+    }
+    for (const session of this.#sessionsOf(server)) {
+      if (session.scope.kind === "server") session.outbound?.send(notification);
+    }
+  }
+
+  #aggregateInstructions(): string {
+    const names = this.upstreams.servers.filter((server) => !server.disabled).map((server) => server.name);
+    const separator = this.#options.config.gateway.separator;
+    return `Corral gateway. Tools, prompts and resources of these servers are named <server>${separator}<name>: ${names.join(", ")}.`;
+  }
+
+  #sweepIdleSessions(idleMs: number): void {
+    const now = Date.now();
+    for (const session of [...this.#sessions.values()]) {
+      if (session.outbound === undefined && now - session.lastActiveAt > idleMs)
+        this.closeSession(session.id, "session idle");
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// Requests of sessions on /servers/<name>/mcp: the server's own names, passed through; Corral only
+// applies the tool policy and remembers what it must fan out later (log level, subscriptions).
+
+import type { JsonRpcRequest } from "../core/index.js";
+import { GATEWAY_ERROR, gatewayError, type ResponseBody } from "../upstream/index.js";
+import { isToolExposed } from "./catalog.js";
+import { isLogLevel } from "./protocol.js";
+import { forwardTo, type RouteContext } from "./route-context.js";
+
+type Params = Record<string, unknown> | undefined;
+
+export async function routeServerRequest(
+  context: RouteContext,
+  server: string,
+  request: JsonRpcRequest,
+): Promise<ResponseBody> {
+  const params = request.params as Params;
+  const config = context.upstreams.server(server);
+  if (config === undefined)
+    return { error: gatewayError(GATEWAY_ERROR.invalidParams, `no server named "${server}"`) };
+  switch (request.method) {
+    case "logging/setLevel":
+      if (isLogLevel(params?.level)) context.session.logLevel = params.level;
+      break;
+    case "resources/subscribe":
+      if (typeof params?.uri === "string") context.session.subscriptions.add(params.uri);
+      break;
+    case "resources/unsubscribe":
+      if (typeof params?.uri === "string") context.session.subscriptions.delete(params.uri);
+      break;
+    case "tools/call":
+      if (typeof params?.name === "string" && !isToolExposed(config, params.name)) {
+        return {
+          error: gatewayError(
+            GATEWAY_ERROR.invalidParams,
+            `Unknown tool: ${params.name} (not exposed by the config of "${server}")`,
+          ),
+        };
+      }
+      break;
+    case "tools/list": {
+      const body = await forwardTo(context, server, request, params);
+      if (!("result" in body)) return body;
+      const result = body.result as { tools?: { name: string }[] };
+      if (!Array.isArray(result.tools)) return body;
+      return {
+        result: { ...result, tools: result.tools.filter((tool) => isToolExposed(config, tool.name)) },
+      };
+    }
+  }
+  return forwardTo(context, server, request, params);
+}

@@ -1,0 +1,120 @@
+// One client session: what the client negotiated, what it subscribed to, its standalone stream for
+// server-initiated messages, and the server→client requests waiting for its answers.
+
+import { randomBytes } from "node:crypto";
+import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from "../core/index.js";
+import type { ResponseBody } from "../upstream/index.js";
+import { GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
+import type { LogLevel } from "./protocol.js";
+
+export type SessionScope = { readonly kind: "all" } | { readonly kind: "server"; readonly server: string };
+
+/** Where messages go when they belong to no request: the GET stream, or a legacy SSE stream. */
+export interface Outbound {
+  send(message: JsonRpcMessage): boolean;
+}
+
+export interface SessionInit {
+  readonly scope: SessionScope;
+  readonly protocolVersion: string;
+  readonly clientCapabilities: Readonly<Record<string, unknown>>;
+  readonly clientInfo: unknown;
+}
+
+/** 128 bits of randomness, URL-safe: the spec asks for a cryptographically secure, unguessable id. */
+export function createSessionId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+  "roots/list": "roots",
+};
+
+export class ClientSession {
+  readonly id = createSessionId();
+  readonly scope: SessionScope;
+  readonly protocolVersion: string;
+  readonly clientCapabilities: Readonly<Record<string, unknown>>;
+  readonly clientInfo: unknown;
+  readonly subscriptions = new Set<string>();
+  readonly createdAt = Date.now();
+  logLevel: LogLevel | undefined;
+  outbound: Outbound | undefined;
+  lastActiveAt = Date.now();
+  closed = false;
+  readonly #pending = new Map<JsonRpcId, (body: ResponseBody) => void>();
+  #nextRequestId = 1;
+
+  constructor(init: SessionInit) {
+    this.scope = init.scope;
+    this.protocolVersion = init.protocolVersion;
+    this.clientCapabilities = init.clientCapabilities;
+    this.clientInfo = init.clientInfo;
+  }
+
+  /** True when the client declared the capability a server→client method needs. */
+  supports(method: string): boolean {
+    const capability = CLIENT_CAPABILITY_OF[method];
+    return capability === undefined || this.clientCapabilities[capability] !== undefined;
+  }
+
+  /** Sends a server→client request through `send` and resolves with the client's answer. */
+  ask(
+    method: string,
+    params: unknown,
+    send: (message: JsonRpcMessage) => boolean,
+    timeoutMs: number,
+  ): Promise<ResponseBody> {
+    if (!this.supports(method)) {
+      return Promise.resolve({
+        error: gatewayError(
+          GATEWAY_ERROR.unroutable,
+          `the client did not declare the capability ${method} needs`,
+          {
+            reason: "capability",
+          },
+        ),
+      });
+    }
+    const id = `corral-s${this.#nextRequestId++}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        resolve({
+          error: gatewayError(GATEWAY_ERROR.requestTimeout, `the client did not answer ${method} in time`),
+        });
+      }, timeoutMs);
+      this.#pending.set(id, (body) => {
+        clearTimeout(timer);
+        resolve(body);
+      });
+      if (!send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) })) {
+        this.#pending.delete(id);
+        clearTimeout(timer);
+        resolve({
+          error: gatewayError(GATEWAY_ERROR.unroutable, `no open stream to the client for ${method}`),
+        });
+      }
+    });
+  }
+
+  /** Delivers a client's response to a server→client request; false when nothing waits for it. */
+  answer(response: JsonRpcResponse): boolean {
+    const resolve = response.id === null ? undefined : this.#pending.get(response.id);
+    if (resolve === undefined) return false;
+    this.#pending.delete(response.id as JsonRpcId);
+    resolve(response.error === undefined ? { result: response.result } : { error: response.error });
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.outbound = undefined;
+    for (const [id, resolve] of this.#pending) {
+      this.#pending.delete(id);
+      resolve({ error: gatewayError(GATEWAY_ERROR.cancelled, "the client session ended") });
+    }
+  }
+}

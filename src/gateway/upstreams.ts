@@ -1,0 +1,146 @@
+// The gateway's view of upstreams: one connection per supervised instance, picking the least busy
+// ready one, starting lazy servers on first use, and failing fast with the state and retry time
+// when a server cannot take requests.
+
+import type { CorralConfig, ServerConfig } from "../config/index.js";
+import { describeError, type JsonRpcErrorObject, type JsonRpcNotification } from "../core/index.js";
+import type { Instance, Supervisor } from "../supervisor/index.js";
+import { createInstanceChannel, GATEWAY_ERROR, gatewayError, UpstreamConnection } from "../upstream/index.js";
+
+export type ConnectionResult =
+  | { readonly connection: UpstreamConnection }
+  | { readonly error: JsonRpcErrorObject };
+
+export class Upstreams {
+  readonly #supervisor: Supervisor;
+  readonly #servers: Map<string, ServerConfig>;
+  readonly #connections = new Map<Instance, UpstreamConnection>();
+
+  constructor(
+    config: CorralConfig,
+    supervisor: Supervisor,
+    onNotification: (server: string, notification: JsonRpcNotification) => void,
+  ) {
+    this.#supervisor = supervisor;
+    this.#servers = new Map(config.servers.map((server) => [server.name, server]));
+    for (const server of config.servers) {
+      if (server.transport !== "stdio" || server.mode !== "shared" || server.disabled) continue;
+      for (const instance of supervisor.getInstances(server.name)) {
+        const connection = new UpstreamConnection(server.name, createInstanceChannel(instance), {
+          onNotification: (notification) => onNotification(server.name, notification),
+        });
+        this.#connections.set(instance, connection);
+      }
+    }
+  }
+
+  server(name: string): ServerConfig | undefined {
+    return this.#servers.get(name);
+  }
+
+  get servers(): readonly ServerConfig[] {
+    return [...this.#servers.values()];
+  }
+
+  /** Connections of a server's instances that are ready now. */
+  readyConnections(server: string): UpstreamConnection[] {
+    const ready: UpstreamConnection[] = [];
+    for (const [instance, connection] of this.#connections) {
+      if (connection.server === server && (instance.state === "ready" || instance.state === "degraded"))
+        ready.push(connection);
+    }
+    return ready;
+  }
+
+  initializeResult(server: string): Record<string, unknown> | undefined {
+    for (const [instance, connection] of this.#connections) {
+      if (connection.server === server && instance.initializeResult !== undefined) {
+        return instance.initializeResult as Record<string, unknown>;
+      }
+    }
+    return undefined;
+  }
+
+  /** The least busy ready connection; starts a lazy or idle-stopped server and waits for it. */
+  async connect(name: string, signal?: AbortSignal): Promise<ConnectionResult> {
+    const server = this.#servers.get(name);
+    if (server === undefined) {
+      return {
+        error: gatewayError(GATEWAY_ERROR.invalidParams, `no server named "${name}"`, { server: name }),
+      };
+    }
+    const unsupported = this.#unsupported(server);
+    if (unsupported !== undefined) return { error: unsupported };
+    const pick = () => this.readyConnections(name).sort((a, b) => a.inFlightCount - b.inFlightCount)[0];
+    const ready = pick();
+    if (ready !== undefined) {
+      this.#supervisor.touch(name);
+      return { connection: ready };
+    }
+    const status = this.#supervisor.getServer(name);
+    if (
+      status !== undefined &&
+      (status.state === "backoff" || status.state === "failed" || status.state === "stopping")
+    ) {
+      return { error: this.unavailable(name) };
+    }
+    try {
+      await this.#supervisor.acquire(name, signal ?? AbortSignal.timeout(server.startupTimeoutMs));
+    } catch (error) {
+      return { error: this.unavailable(name, describeError(error)) };
+    }
+    const started = pick();
+    return started === undefined ? { error: this.unavailable(name) } : { connection: started };
+  }
+
+  /** The error for a server that cannot take requests now, with its state and next retry. */
+  unavailable(name: string, detail?: string): JsonRpcErrorObject {
+    const status = this.#supervisor.getServer(name);
+    const retryAt = status?.instances
+      .map((instance) => instance.nextAttemptAt)
+      .find((at) => at !== undefined);
+    const state = status?.state ?? "unknown";
+    const retry =
+      retryAt === undefined ? "" : `; next try in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))}s`;
+    return gatewayError(
+      GATEWAY_ERROR.serverUnavailable,
+      `server "${name}" is ${state}: ${detail ?? status?.reason ?? "not ready"}${retry}`,
+      {
+        server: name,
+        state,
+        reason: status?.reason,
+        ...(retryAt === undefined ? {} : { retryAt: new Date(retryAt).toISOString() }),
+      },
+    );
+  }
+
+  /** All connections, for cancellation and shutdown. */
+  all(): UpstreamConnection[] {
+    return [...this.#connections.values()];
+  }
+
+  #unsupported(server: ServerConfig): JsonRpcErrorObject | undefined {
+    if (server.disabled) {
+      return gatewayError(
+        GATEWAY_ERROR.serverUnavailable,
+        `server "${server.name}" is disabled in the config`,
+        { server: server.name },
+      );
+    }
+    if (server.transport !== "stdio") {
+      return gatewayError(
+        GATEWAY_ERROR.serverUnavailable,
+        `server "${server.name}" uses transport ${server.transport}, which this gateway version does not connect yet`,
+        { server: server.name },
+      );
+    }
+    if (server.mode !== "shared") {
+      return gatewayError(
+        GATEWAY_ERROR.serverUnavailable,
+        `server "${server.name}" is per-session, which this gateway version does not run yet`,
+        { server: server.name },
+      );
+    }
+    return undefined;
+  }
+}
