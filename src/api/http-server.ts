@@ -1,4 +1,5 @@
-// The gateway's HTTP listener: the MCP endpoints (`/mcp`, `/servers/<name>/mcp`), the minimal REST
+// The gateway's HTTP listener: the MCP endpoints (`/mcp`, `/servers/<name>/mcp`, and the legacy SSE
+// pair `/sse` + `/messages`, `/servers/<name>/sse` + `/servers/<name>/messages`), the minimal REST
 // the CLI needs, `/healthz` and `/readyz`. Every route but the probes passes the Host/Origin guard.
 // REST errors use the body shape of DESIGN.md §6.
 
@@ -10,6 +11,7 @@ import type { Logger } from "../observability/index.js";
 import { readTreeUsage } from "../platform/index.js";
 import type { Supervisor } from "../supervisor/index.js";
 import { createGuard } from "./guard.js";
+import { createLegacySseHandler } from "./mcp-legacy-sse.js";
 import { createStreamableHandler } from "./mcp-streamable.js";
 import { viewServer } from "./server-views.js";
 
@@ -102,7 +104,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     logger: options.logger,
     maxBodyBytes: options.gatewayConfig.maxBodyBytes,
   });
-  const serverEndpoint = /^\/servers\/([^/]+)\/mcp$/;
+  const legacy = createLegacySseHandler({
+    gateway: options.gateway,
+    logger: options.logger,
+    maxBodyBytes: options.gatewayConfig.maxBodyBytes,
+  });
+  const serverEndpoint = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/;
   const probes = new Set(["/healthz", "/readyz"]);
 
   const server: Server = createServer((request, response) => {
@@ -117,7 +124,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     }
     const route = routes[`${request.method} ${path}`];
     const action = request.method === "POST" ? serverAction.exec(path) : null;
-    const endpoint = path === "/mcp" ? null : serverEndpoint.exec(path);
+    const endpoint = serverEndpoint.exec(path);
     const fail = (error: unknown) => {
       options.logger.error({ err: String(error), path }, "request failed");
       if (!response.headersSent) sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
@@ -125,12 +132,18 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     };
     try {
       if (path === "/mcp") streamable(request, response, { kind: "all" }).catch(fail);
-      else if (endpoint !== null) {
+      else if (path === "/sse" || path === "/messages") {
+        const kind = path === "/sse" ? "sse" : "messages";
+        legacy(request, response, { kind: "all" }, kind).catch(fail);
+      } else if (endpoint !== null) {
         const name = decodeURIComponent(endpoint[1] as string);
+        const kind = endpoint[2] as "mcp" | "sse" | "messages";
+        const scope = { kind: "server", server: name } as const;
         if (supervisor.getServer(name) === undefined) {
           request.resume();
           sendError(response, 404, "SERVER_NOT_FOUND", `no server named "${name}"`, name);
-        } else streamable(request, response, { kind: "server", server: name }).catch(fail);
+        } else if (kind === "mcp") streamable(request, response, scope).catch(fail);
+        else legacy(request, response, scope, kind).catch(fail);
       } else if (route !== undefined) route(request, response);
       else if (action !== null) {
         runServerAction(response, decodeURIComponent(action[1] as string), action[2] as string).catch(

@@ -67,6 +67,8 @@ export class CatalogSync {
   readonly #onChanged: (server: string, kinds: ListKind[]) => void;
   readonly #inProgress = new Map<string, Promise<void>>();
   readonly #lists = new Map<string, ServerLists>();
+  /** Collisions already logged, so each is reported once. */
+  readonly #reported = new Set<string>();
 
   constructor(
     catalog: Catalog,
@@ -123,10 +125,13 @@ export class CatalogSync {
     }
     this.#lists.set(server, next);
     this.#catalog.setServer(server, next);
-    for (const collision of this.#catalog.collisions.filter((item) => item.renamed.server === server)) {
+    for (const collision of this.#catalog.collisions) {
+      const key = `${collision.kind}\0${collision.renamed.server}\0${collision.name}`;
+      if (this.#reported.has(key)) continue;
+      this.#reported.add(key);
       this.#logger.warn(
-        collision,
-        `name collision: ${collision.kind} "${collision.name}" of ${server} exposed as "${collision.renamed.as}"`,
+        { kept: collision.kept },
+        `name collision: ${collision.kind} "${collision.name}" of ${collision.renamed.server} exposed as "${collision.renamed.as}"`,
       );
     }
     if (changed.length > 0) this.#onChanged(server, changed);

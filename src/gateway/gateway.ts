@@ -14,7 +14,7 @@ import { routeAggregateRequest } from "./route-aggregate.js";
 import type { RequestStream } from "./route-context.js";
 import { routeServerRequest } from "./route-server.js";
 import { ClientSession, type SessionScope } from "./session.js";
-import { Upstreams } from "./upstreams.js";
+import { type SessionOwner, Upstreams } from "./upstreams.js";
 
 export interface GatewayOptions {
   readonly config: CorralConfig;
@@ -28,6 +28,9 @@ export type InitializeOutcome =
   | { readonly error: ReturnType<typeof gatewayError> };
 
 /** Client capabilities Corral can route to a client, declared in every upstream initialize. */
+/** How long a client gets to answer a server→client request made outside any request of its own. */
+const SERVER_REQUEST_TIMEOUT_MS = 60_000;
+
 export const ROUTABLE_CLIENT_CAPABILITIES = {
   sampling: {},
   elicitation: {},
@@ -122,12 +125,12 @@ export class Gateway {
       return { error: gatewayError(GATEWAY_ERROR.invalidRequest, "this session is already initialized") };
     }
     const context = {
-      gateway: this,
       session,
       stream,
       catalog: this.catalog,
       upstreams: this.upstreams,
       sync: this.#sync,
+      owner: this.#ownerOf(session),
     };
     try {
       return session.scope.kind === "all"
@@ -162,6 +165,11 @@ export class Gateway {
       return;
     }
     if (message.method === "notifications/initialized") return;
+    if (message.method === "notifications/roots/list_changed") {
+      for (const connection of this.upstreams.sessionConnections(session.id))
+        connection.notify(message.method, message.params);
+      return;
+    }
     if (session.scope.kind === "server" && message.method !== "notifications/roots/list_changed") {
       for (const connection of this.upstreams.readyConnections(session.scope.server))
         connection.notify(message.method, message.params);
@@ -174,7 +182,50 @@ export class Gateway {
     this.#sessions.delete(id);
     session.close();
     for (const connection of this.upstreams.all()) connection.cancelSession(id, reason);
+    void this.upstreams.releaseSession(id, reason);
     return true;
+  }
+
+  /** The session seen as the owner of its per-session instances. */
+  #ownerOf(session: ClientSession): SessionOwner {
+    return {
+      id: session.id,
+      deliver: (server, notification) => this.#deliver(session, server, notification),
+      ask: (request) =>
+        session.ask(
+          request.method,
+          request.params,
+          (message) => session.outbound?.send(message) ?? false,
+          SERVER_REQUEST_TIMEOUT_MS,
+        ),
+    };
+  }
+
+  /** One upstream notification to one session, if it wants it. */
+  #deliver(session: ClientSession, server: string, notification: JsonRpcNotification): void {
+    const kinds = kindsOfListChanged(notification.method);
+    if (kinds.length > 0) {
+      if (session.scope.kind === "server") session.outbound?.send(notification);
+      else {
+        void this.#sync.refresh(server, kinds);
+        for (const method of new Set(kinds.map((kind) => LIST_CHANGED_NOTIFICATION[kind]))) {
+          session.outbound?.send({ jsonrpc: "2.0", method });
+        }
+      }
+      return;
+    }
+    if (notification.method === "notifications/resources/updated") {
+      const uri = (notification.params as { uri?: unknown } | undefined)?.uri;
+      if (typeof uri === "string" && session.subscriptions.has(uri)) session.outbound?.send(notification);
+      return;
+    }
+    if (notification.method === "notifications/message") {
+      const level = (notification.params as { level?: unknown } | undefined)?.level;
+      if (session.logLevel !== undefined && passesLogLevel(level, session.logLevel))
+        session.outbound?.send(notification);
+      return;
+    }
+    if (session.scope.kind === "server") session.outbound?.send(notification);
   }
 
   /** Stops taking new sessions and waits (up to `graceMs`) for requests in flight to finish. */
@@ -189,6 +240,7 @@ export class Gateway {
   dispose(): void {
     this.#unsubscribe();
     clearInterval(this.#sweeper);
+    this.upstreams.dispose();
     for (const id of [...this.#sessions.keys()]) this.closeSession(id, "gateway shutting down");
     for (const connection of this.upstreams.all()) connection.close("gateway shutting down");
   }
@@ -212,30 +264,14 @@ export class Gateway {
   #onUpstreamNotification(server: string, notification: JsonRpcNotification): void {
     const kinds = kindsOfListChanged(notification.method);
     if (kinds.length > 0) {
+      // One refresh for everyone; aggregate sessions hear about it once the catalog really changed.
       void this.#sync.refresh(server, kinds);
       for (const session of this.#sessionsOf(server)) {
         if (session.scope.kind === "server") session.outbound?.send(notification);
       }
       return;
     }
-    if (notification.method === "notifications/resources/updated") {
-      const uri = (notification.params as { uri?: unknown } | undefined)?.uri;
-      for (const session of this.#sessionsOf(server)) {
-        if (typeof uri === "string" && session.subscriptions.has(uri)) session.outbound?.send(notification);
-      }
-      return;
-    }
-    if (notification.method === "notifications/message") {
-      const level = (notification.params as { level?: unknown } | undefined)?.level;
-      for (const session of this.#sessionsOf(server)) {
-        if (session.logLevel !== undefined && passesLogLevel(level, session.logLevel))
-          session.outbound?.send(notification);
-      }
-      return;
-    }
-    for (const session of this.#sessionsOf(server)) {
-      if (session.scope.kind === "server") session.outbound?.send(notification);
-    }
+    for (const session of this.#sessionsOf(server)) this.#deliver(session, server, notification);
   }
 
   #aggregateInstructions(): string {

@@ -37,11 +37,12 @@ function decodeCursor(cursor: unknown): number | undefined {
 async function ensureCatalog(context: RouteContext): Promise<void> {
   await Promise.all(
     context.upstreams.servers.map(async (server) => {
-      if (server.disabled || server.transport !== "stdio" || server.mode !== "shared") return;
+      if (server.disabled || server.transport !== "stdio") return;
       if (context.catalog.hasServer(server.name)) return context.sync.settled(server.name);
       if (context.upstreams.readyConnections(server.name).length === 0) {
-        if (server.start !== "lazy") return;
-        const connected = await context.upstreams.connect(server.name, context.stream.signal);
+        // Never-used lazy servers and per-session servers (for this session) start now.
+        if (server.start !== "lazy" && server.mode === "shared") return;
+        const connected = await context.upstreams.connect(server.name, context.stream.signal, context.owner);
         if ("error" in connected) return;
       }
       return context.sync.refresh(server.name);

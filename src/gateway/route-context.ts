@@ -5,7 +5,7 @@ import type { ResponseBody } from "../upstream/index.js";
 import type { Catalog } from "./catalog.js";
 import type { CatalogSync } from "./catalog-sync.js";
 import type { ClientSession } from "./session.js";
-import type { Upstreams } from "./upstreams.js";
+import type { SessionOwner, Upstreams } from "./upstreams.js";
 
 /** What the transport gives the gateway for one client request. */
 export interface RequestStream {
@@ -23,6 +23,8 @@ export interface RouteContext {
   readonly catalog: Catalog;
   readonly upstreams: Upstreams;
   readonly sync: CatalogSync;
+  /** The session as owner of per-session instances. */
+  readonly owner: SessionOwner;
 }
 
 /** Forwards `request` (with `params` in place of its own) to one server and resolves with its answer. */
@@ -32,7 +34,7 @@ export async function forwardTo(
   request: JsonRpcRequest,
   params: unknown,
 ): Promise<ResponseBody> {
-  const connected = await context.upstreams.connect(server, context.stream.signal);
+  const connected = await context.upstreams.connect(server, context.stream.signal, context.owner);
   if ("error" in connected) return connected;
   const timeoutMs = context.upstreams.server(server)?.requestTimeoutMs ?? 60_000;
   const { session, stream } = context;

@@ -3,18 +3,46 @@
 // when a server cannot take requests.
 
 import type { CorralConfig, ServerConfig } from "../config/index.js";
-import { describeError, type JsonRpcErrorObject, type JsonRpcNotification } from "../core/index.js";
+import {
+  describeError,
+  type JsonRpcErrorObject,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+} from "../core/index.js";
 import type { Instance, Supervisor } from "../supervisor/index.js";
-import { createInstanceChannel, GATEWAY_ERROR, gatewayError, UpstreamConnection } from "../upstream/index.js";
+import {
+  createInstanceChannel,
+  GATEWAY_ERROR,
+  gatewayError,
+  type ResponseBody,
+  UpstreamConnection,
+} from "../upstream/index.js";
 
 export type ConnectionResult =
   | { readonly connection: UpstreamConnection }
   | { readonly error: JsonRpcErrorObject };
 
+/** What a per-session instance needs from the session that owns it. */
+export interface SessionOwner {
+  readonly id: string;
+  /** Notifications of the owner's own instance go to that session only. */
+  deliver(server: string, notification: JsonRpcNotification): void;
+  /** A server→client request with no request of the owner in flight (e.g. roots/list at start). */
+  ask(request: JsonRpcRequest): Promise<ResponseBody>;
+}
+
+interface SessionUpstream {
+  readonly instance: Instance;
+  readonly connection: UpstreamConnection;
+}
+
 export class Upstreams {
   readonly #supervisor: Supervisor;
   readonly #servers: Map<string, ServerConfig>;
   readonly #connections = new Map<Instance, UpstreamConnection>();
+  /** `${session id}\0${server}` → the session's own instance of a per-session server. */
+  readonly #sessionUpstreams = new Map<string, SessionUpstream>();
+  readonly #unsubscribeRemoval: () => void;
 
   constructor(
     config: CorralConfig,
@@ -32,6 +60,69 @@ export class Upstreams {
         this.#connections.set(instance, connection);
       }
     }
+    this.#unsubscribeRemoval = supervisor.onInstanceRemoved((instance, reason) => {
+      for (const [key, upstream] of this.#sessionUpstreams) {
+        if (upstream.instance !== instance) continue;
+        this.#sessionUpstreams.delete(key);
+        this.#connections.delete(instance);
+        upstream.connection.close(reason);
+      }
+    });
+  }
+
+  /** The owner's instance of a per-session server, started for it on first use. */
+  async #connectForSession(
+    server: ServerConfig,
+    owner: SessionOwner,
+    signal?: AbortSignal,
+  ): Promise<ConnectionResult> {
+    const key = `${owner.id}\0${server.name}`;
+    let upstream = this.#sessionUpstreams.get(key);
+    if (upstream === undefined) {
+      let instance: Instance;
+      try {
+        instance = this.#supervisor.createSessionInstance(server.name, owner.id);
+      } catch (error) {
+        return {
+          error: gatewayError(GATEWAY_ERROR.serverUnavailable, describeError(error), { server: server.name }),
+        };
+      }
+      const connection = new UpstreamConnection(server.name, createInstanceChannel(instance), {
+        onNotification: (notification) => owner.deliver(server.name, notification),
+        onUnownedServerRequest: (request) => owner.ask(request),
+      });
+      upstream = { instance, connection };
+      this.#sessionUpstreams.set(key, upstream);
+      this.#connections.set(instance, connection);
+    }
+    try {
+      await upstream.instance.waitUntilReady(signal ?? AbortSignal.timeout(server.startupTimeoutMs));
+    } catch (error) {
+      return { error: this.unavailable(server.name, describeError(error)) };
+    }
+    this.#supervisor.touchInstance(upstream.instance);
+    return { connection: upstream.connection };
+  }
+
+  /** Ends the per-session instances of a session that ended, each through its stop ladder. */
+  async releaseSession(sessionId: string, reason: string): Promise<void> {
+    const releases: Promise<void>[] = [];
+    for (const [key, upstream] of this.#sessionUpstreams) {
+      if (!key.startsWith(`${sessionId}\0`)) continue;
+      releases.push(this.#supervisor.releaseSessionInstance(upstream.instance, reason));
+    }
+    await Promise.all(releases);
+  }
+
+  /** Connections of the per-session instances a session owns. */
+  sessionConnections(sessionId: string): UpstreamConnection[] {
+    return [...this.#sessionUpstreams.entries()]
+      .filter(([key]) => key.startsWith(`${sessionId}\0`))
+      .map(([, upstream]) => upstream.connection);
+  }
+
+  dispose(): void {
+    this.#unsubscribeRemoval();
   }
 
   server(name: string): ServerConfig | undefined {
@@ -62,7 +153,7 @@ export class Upstreams {
   }
 
   /** The least busy ready connection; starts a lazy or idle-stopped server and waits for it. */
-  async connect(name: string, signal?: AbortSignal): Promise<ConnectionResult> {
+  async connect(name: string, signal?: AbortSignal, owner?: SessionOwner): Promise<ConnectionResult> {
     const server = this.#servers.get(name);
     if (server === undefined) {
       return {
@@ -71,6 +162,13 @@ export class Upstreams {
     }
     const unsupported = this.#unsupported(server);
     if (unsupported !== undefined) return { error: unsupported };
+    if (server.mode === "per-session") {
+      if (owner === undefined) {
+        const message = `server "${name}" is per-session: it runs only for a client session`;
+        return { error: gatewayError(GATEWAY_ERROR.serverUnavailable, message, { server: name }) };
+      }
+      return this.#connectForSession(server, owner, signal);
+    }
     const pick = () => this.readyConnections(name).sort((a, b) => a.inFlightCount - b.inFlightCount)[0];
     const ready = pick();
     if (ready !== undefined) {
@@ -131,13 +229,6 @@ export class Upstreams {
       return gatewayError(
         GATEWAY_ERROR.serverUnavailable,
         `server "${server.name}" uses transport ${server.transport}, which this gateway version does not connect yet`,
-        { server: server.name },
-      );
-    }
-    if (server.mode !== "shared") {
-      return gatewayError(
-        GATEWAY_ERROR.serverUnavailable,
-        `server "${server.name}" is per-session, which this gateway version does not run yet`,
         { server: server.name },
       );
     }

@@ -41,6 +41,13 @@ interface ServerEntry {
   readonly instances: Instance[];
   lastUsedAt: number;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Per-session instances made so far, for unique ids. */
+  sessionInstancesMade: number;
+}
+
+interface SessionInstanceUse {
+  lastUsedAt: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** What one server is as a whole, from the states of its instances. */
@@ -68,6 +75,8 @@ export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #entries = new Map<string, ServerEntry>();
   readonly #listeners = new Set<(transition: Transition) => void>();
+  readonly #sessionUse = new Map<Instance, SessionInstanceUse>();
+  readonly #removalListeners = new Set<(instance: Instance, reason: string) => void>();
   #disposed = false;
 
   constructor(options: SupervisorOptions) {
@@ -75,7 +84,13 @@ export class Supervisor {
     for (const server of options.config.servers) {
       const count = server.transport === "stdio" && server.mode === "shared" ? server.replicas : 0;
       const instances = Array.from({ length: count }, (_, slot) => this.#createInstance(server, slot));
-      this.#entries.set(server.name, { config: server, instances, lastUsedAt: 0, idleTimer: undefined });
+      this.#entries.set(server.name, {
+        config: server,
+        instances,
+        lastUsedAt: 0,
+        idleTimer: undefined,
+        sessionInstancesMade: 0,
+      });
     }
   }
 
@@ -147,6 +162,81 @@ export class Supervisor {
     this.#armIdleTimer(entry);
   }
 
+  /**
+   * Starts a new instance of a per-session server for one client session (it is not waited for:
+   * use `waitUntilReady`). Refused beyond the server's `maxInstances`.
+   */
+  createSessionInstance(name: string, owner: string): Instance {
+    const entry = this.#entry(name);
+    const { config } = entry;
+    if (this.#disposed || config.disabled || config.mode !== "per-session" || config.transport !== "stdio") {
+      const why = this.#disposed
+        ? "the gateway is shutting down"
+        : config.disabled
+          ? "it is disabled in the config"
+          : "it is not a per-session stdio server";
+      throw new CorralError("SERVER_UNAVAILABLE", `cannot start an instance of server "${name}": ${why}`, {
+        server: name,
+      });
+    }
+    if (entry.instances.length >= config.maxInstances) {
+      throw new CorralError(
+        "SERVER_UNAVAILABLE",
+        `server "${name}" already runs maxInstances (${config.maxInstances}) per-session instances; end a client session or raise maxInstances`,
+        { server: name },
+      );
+    }
+    entry.sessionInstancesMade += 1;
+    const instance = this.#createInstance(
+      config,
+      entry.sessionInstancesMade - 1,
+      `${name}-s${entry.sessionInstancesMade}`,
+    );
+    entry.instances.push(instance);
+    this.#sessionUse.set(instance, { lastUsedAt: Date.now(), timer: undefined });
+    instance.start(`client session ${owner.slice(0, 8)}`);
+    this.touchInstance(instance);
+    return instance;
+  }
+
+  /** Records use of a per-session instance; it is stopped and removed after `idleTimeout` without use. */
+  touchInstance(instance: Instance): void {
+    const use = this.#sessionUse.get(instance);
+    const entry = this.#entries.get(instance.status.server);
+    const idleMs = entry?.config.idleTimeoutMs ?? null;
+    if (use === undefined || idleMs === null) return;
+    use.lastUsedAt = Date.now();
+    if (use.timer !== undefined) return;
+    const check = () => {
+      use.timer = undefined;
+      const idleFor = Date.now() - use.lastUsedAt;
+      if (idleFor < idleMs) {
+        use.timer = setTimeout(check, idleMs - idleFor).unref();
+        return;
+      }
+      void this.releaseSessionInstance(instance, `idle for ${formatDuration(idleFor)}`);
+    };
+    use.timer = setTimeout(check, idleMs).unref();
+  }
+
+  /** Stops a per-session instance through its stop ladder and forgets it. */
+  async releaseSessionInstance(instance: Instance, reason: string): Promise<void> {
+    const use = this.#sessionUse.get(instance);
+    if (use === undefined) return;
+    clearTimeout(use.timer);
+    this.#sessionUse.delete(instance);
+    for (const listener of this.#removalListeners) listener(instance, reason);
+    await instance.stop(reason);
+    const entry = this.#entries.get(instance.status.server);
+    if (entry !== undefined) entry.instances.splice(entry.instances.indexOf(instance), 1);
+  }
+
+  /** Called when a per-session instance is released (session end, idle): it takes no more requests. */
+  onInstanceRemoved(listener: (instance: Instance, reason: string) => void): () => void {
+    this.#removalListeners.add(listener);
+    return () => this.#removalListeners.delete(listener);
+  }
+
   startServer(name: string): void {
     this.#startEntry(this.#entry(name), "start requested");
   }
@@ -168,6 +258,7 @@ export class Supervisor {
     this.#disposed = true;
     const all = [...this.#entries.values()];
     for (const entry of all) clearTimeout(entry.idleTimer);
+    for (const use of this.#sessionUse.values()) clearTimeout(use.timer);
     await Promise.all(all.flatMap((entry) => entry.instances.map((instance) => instance.stop(reason))));
   }
 
@@ -179,11 +270,11 @@ export class Supervisor {
     return entry;
   }
 
-  #createInstance(server: ServerConfig, slot: number): Instance {
+  #createInstance(server: ServerConfig, slot: number, id = `${server.name}-${slot + 1}`): Instance {
     const { containment, stateDir, gatewayEnv, logger, clientInfo, clientCapabilities, random } =
       this.#options;
     return new Instance({
-      id: `${server.name}-${slot + 1}`,
+      id,
       ...(clientCapabilities === undefined ? {} : { clientCapabilities }),
       server,
       containment,
@@ -193,7 +284,8 @@ export class Supervisor {
       clientInfo,
       ...(random === undefined ? {} : { random }),
       onTransition: (transition) => {
-        if (transition.to === "ready") this.#armIdleTimer(this.#entry(server.name));
+        if (transition.to === "ready" && server.mode === "shared")
+          this.#armIdleTimer(this.#entry(server.name));
         for (const listener of this.#listeners) listener(transition);
       },
     });
@@ -251,7 +343,8 @@ export class Supervisor {
       start: config.start,
       state: aggregate.state,
       reason: aggregate.reason,
-      desiredInstances: config.transport === "stdio" && config.mode === "shared" ? config.replicas : 0,
+      desiredInstances:
+        config.transport !== "stdio" ? 0 : config.mode === "shared" ? config.replicas : instances.length,
       instances,
     };
   }
