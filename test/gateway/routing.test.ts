@@ -19,7 +19,7 @@ describe("aggregation and routing", () => {
     const pidOf = (name: string) => servers.find((server) => server.name === name)?.instances[0]?.pid;
 
     const all = await McpHttpClient.connect(`${corral.url}/mcp`);
-    assert.equal((all.initializeResult?.serverInfo as { name: string }).name, "corral");
+    assert.equal((all.initializeResult?.serverInfo as { name?: string } | undefined)?.name, "corral");
     const tools = await all.request("tools/list");
     const names = (tools.result as { tools: { name: string }[] }).tools.map((tool) => tool.name);
     assert.deepEqual(names, ["alpha__echo", "alpha__pid", "beta__echo", "g__echo"]);
@@ -40,7 +40,7 @@ describe("aggregation and routing", () => {
     assert.equal(method.error?.code, -32601);
 
     const beta = await McpHttpClient.connect(`${corral.url}/servers/beta/mcp`);
-    assert.equal((beta.initializeResult?.serverInfo as { name: string }).name, "healthy");
+    assert.equal((beta.initializeResult?.serverInfo as { name?: string } | undefined)?.name, "healthy");
     const betaTools = (await beta.request("tools/list")).result as { tools: { name: string }[] };
     assert.deepEqual(
       betaTools.tools.map((tool) => tool.name),
