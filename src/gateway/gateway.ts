@@ -82,11 +82,29 @@ export class Gateway {
   ): Promise<InitializeOutcome> {
     if (this.#draining)
       return { error: gatewayError(GATEWAY_ERROR.serverUnavailable, "the gateway is shutting down") };
-    const protocolVersion = negotiateProtocolVersion(params?.protocolVersion);
+    if (typeof params?.protocolVersion !== "string") {
+      return {
+        error: gatewayError(
+          GATEWAY_ERROR.invalidParams,
+          "initialize needs params.protocolVersion (a string)",
+        ),
+      };
+    }
+    const protocolVersion = negotiateProtocolVersion(params.protocolVersion);
+    const session = new ClientSession({
+      scope,
+      protocolVersion,
+      clientCapabilities: (params.capabilities as Record<string, unknown> | undefined) ?? {},
+      clientInfo: params.clientInfo,
+    });
     let result: Record<string, unknown>;
     if (scope.kind === "server") {
-      const connected = await this.upstreams.connect(scope.server);
-      if ("error" in connected) return connected;
+      // For a per-session server this starts the session's own instance.
+      const connected = await this.upstreams.connect(scope.server, undefined, this.#ownerOf(session));
+      if ("error" in connected) {
+        void this.upstreams.releaseSession(session.id, "initialize failed");
+        return connected;
+      }
       const upstream = this.upstreams.initializeResult(scope.server) ?? {};
       result = { ...upstream, protocolVersion };
     } else {
@@ -103,12 +121,6 @@ export class Gateway {
         instructions: this.#aggregateInstructions(),
       };
     }
-    const session = new ClientSession({
-      scope,
-      protocolVersion,
-      clientCapabilities: (params?.capabilities as Record<string, unknown> | undefined) ?? {},
-      clientInfo: params?.clientInfo,
-    });
     this.#sessions.set(session.id, session);
     return { session, result };
   }

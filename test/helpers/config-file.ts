@@ -6,7 +6,8 @@ import { type FixtureName, fixturePath } from "../fixtures/fixture-path.js";
 
 export interface FixtureServerSpec {
   readonly fixture: FixtureName;
-  readonly args?: readonly string[];
+  /** Arguments, or a function of the config's folder (for files the fixture writes there). */
+  readonly args?: readonly string[] | ((dir: string) => readonly string[]);
   /** Extra keys of the server definition (restart, stop, health …) in file form. */
   readonly extra?: Record<string, unknown>;
 }
@@ -21,7 +22,14 @@ export function writeFixtureConfig(
     servers: Object.fromEntries(
       Object.entries(servers).map(([name, spec]) => [
         name,
-        { command: process.execPath, args: [fixturePath(spec.fixture), ...(spec.args ?? [])], ...spec.extra },
+        {
+          command: process.execPath,
+          args: [
+            fixturePath(spec.fixture),
+            ...(typeof spec.args === "function" ? spec.args(dir) : (spec.args ?? [])),
+          ],
+          ...spec.extra,
+        },
       ]),
     ),
   };
