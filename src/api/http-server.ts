@@ -58,9 +58,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       // Ready once every eager server has either come up or failed with a reason.
       const pending = supervisor
         .listServers()
-        .filter(
-          (server) => server.start === "eager" && server.transport === "stdio" && server.mode === "shared",
-        )
+        .filter((server) => server.start === "eager" && server.mode === "shared")
         .filter(
           (server) => server.state === "starting" || server.state === "backoff" || server.state === "stopped",
         );

@@ -37,7 +37,7 @@ function decodeCursor(cursor: unknown): number | undefined {
 async function ensureCatalog(context: RouteContext): Promise<void> {
   await Promise.all(
     context.upstreams.servers.map(async (server) => {
-      if (server.disabled || server.transport !== "stdio") return;
+      if (server.disabled) return;
       if (context.catalog.hasServer(server.name)) return context.sync.settled(server.name);
       if (context.upstreams.readyConnections(server.name).length === 0) {
         // Never-used lazy servers and per-session servers (for this session) start now.

@@ -52,7 +52,7 @@ export class Upstreams {
     this.#supervisor = supervisor;
     this.#servers = new Map(config.servers.map((server) => [server.name, server]));
     for (const server of config.servers) {
-      if (server.transport !== "stdio" || server.mode !== "shared" || server.disabled) continue;
+      if (server.mode !== "shared" || server.disabled) continue;
       for (const instance of supervisor.getInstances(server.name)) {
         const connection = new UpstreamConnection(server.name, createInstanceChannel(instance), {
           onNotification: (notification) => onNotification(server.name, notification),
@@ -222,13 +222,6 @@ export class Upstreams {
       return gatewayError(
         GATEWAY_ERROR.serverUnavailable,
         `server "${server.name}" is disabled in the config`,
-        { server: server.name },
-      );
-    }
-    if (server.transport !== "stdio") {
-      return gatewayError(
-        GATEWAY_ERROR.serverUnavailable,
-        `server "${server.name}" uses transport ${server.transport}, which this gateway version does not connect yet`,
         { server: server.name },
       );
     }

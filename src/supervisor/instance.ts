@@ -12,7 +12,6 @@ import {
 } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Containment } from "../platform/index.js";
-import { buildChildEnv } from "./child-env.js";
 import { ControlChannel } from "./control-channel.js";
 import {
   formatDuration,
@@ -20,11 +19,11 @@ import {
   type InstanceStatus,
   type Transition,
 } from "./instance-state.js";
+import { type Link, type LinkCallbacks, openProcessLink, type RemoteLinkOpener } from "./link.js";
 import { LineRing } from "./ring-buffer.js";
-import { type ServerProcess, spawnServerProcess } from "./server-process.js";
 import type { StateDir } from "./state-dir.js";
 import { createStderrForwarder } from "./stderr-log.js";
-import { type StopOutcome, terminateServerProcess } from "./stop-ladder.js";
+import type { StopOutcome } from "./stop-ladder.js";
 
 export const GATEWAY_PROTOCOL_VERSION = "2025-11-25";
 
@@ -38,6 +37,8 @@ export interface InstanceOptions {
   readonly clientInfo: { readonly name: string; readonly version: string };
   /** Client capabilities declared in the upstream initialize: what the gateway can route (sampling …). */
   readonly clientCapabilities?: Readonly<Record<string, unknown>>;
+  /** How to reach http/sse servers; without it they fail to start with a clear reason. */
+  readonly openRemoteLink?: RemoteLinkOpener;
   readonly onTransition: (transition: Transition) => void;
   readonly random?: () => number;
 }
@@ -50,6 +51,7 @@ function describeStop(outcome: StopOutcome): string {
     "already-exited": "had exited",
     stdin: "exited on stdin close",
     sigterm: "exited on SIGTERM",
+    closed: "connection closed",
     sigkill: "killed by SIGKILL",
   }[outcome.rung];
   return `${rung} in ${formatDuration(outcome.durationMs)}`;
@@ -62,7 +64,7 @@ export class Instance {
   #state: InstanceState = "stopped";
   #reason = "not started";
   #since = Date.now();
-  #process: ServerProcess | undefined;
+  #process: Link | undefined;
   #control: ControlChannel | undefined;
   #run: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
   #restarts = 0;
@@ -98,7 +100,7 @@ export class Instance {
     return this.#garbageLines;
   }
 
-  get process(): ServerProcess | undefined {
+  get process(): Link | undefined {
     return this.#process;
   }
 
@@ -109,7 +111,7 @@ export class Instance {
       state: this.#state,
       reason: this.#reason,
       since: this.#since,
-      pid: this.#process?.exitInfo === undefined ? this.#process?.pid : undefined,
+      pid: this.#process?.endInfo === undefined ? this.#process?.pid : undefined,
       restarts: this.#restarts,
       consecutiveFailures: this.#failures,
       nextAttemptAt: this.#state === "backoff" ? this.#nextAttemptAt : undefined,
@@ -256,34 +258,31 @@ export class Instance {
     const server = this.#options.server;
     this.#transition("starting", reason);
     const forwarder = createStderrForwarder(this.#logger);
-    let process: ServerProcess;
+    let process: Link;
+    const callbacks: LinkCallbacks = {
+      onLine: (line) => this.#onStdoutLine(line),
+      onDiagnostic: (line) => {
+        this.stderr.push(line);
+        forwarder.forward(line);
+      },
+    };
     try {
-      process = spawnServerProcess({
-        server,
-        containment: this.#options.containment,
-        env: buildChildEnv(server, this.#options.gatewayEnv),
-        stateDir: this.#options.stateDir.path,
-        onStdoutLine: (line) => this.#onStdoutLine(line),
-        onStderrLine: (line) => {
-          this.stderr.push(line);
-          forwarder.forward(line);
-        },
-      });
+      process = await this.#openLink(callbacks, signal);
     } catch (error) {
-      return { reason: describeError(error), readyForMs: 0 };
+      return signal.aborted ? undefined : { reason: describeError(error), readyForMs: 0 };
     }
     const control = new ControlChannel(server.name, (line) => process.writeLine(line));
     this.#process = process;
     this.#control = control;
-    this.#options.stateDir.recordChild({
-      server: server.name,
-      instance: this.#options.id,
-      pid: process.pid,
-      pgid: process.pgid,
-      startTime: process.startTime,
-      containment: this.#options.containment.kind,
-      startedAt: new Date().toISOString(),
-    });
+    if (process.record !== undefined) {
+      this.#options.stateDir.recordChild({
+        server: server.name,
+        instance: this.#options.id,
+        ...process.record,
+        containment: this.#options.containment.kind,
+        startedAt: new Date().toISOString(),
+      });
+    }
     let ended: string | undefined;
     try {
       const startedAt = Date.now();
@@ -295,35 +294,41 @@ export class Instance {
       return ended === undefined ? undefined : { reason: ended, readyForMs: Date.now() - readyAt };
     } finally {
       const endReason =
-        process.exitInfo === undefined
+        process.endInfo === undefined
           ? `is stopping (${signal.aborted ? describeError(signal.reason) : (ended ?? "stop")})`
           : this.#exitReason(process);
       control.close(`server "${server.name}" ${endReason}`);
       for (const listener of [...this.#endListeners]) listener(endReason);
-      if (process.exitInfo === undefined) {
+      if (process.endInfo === undefined) {
         const why = signal.aborted ? describeError(signal.reason) : `restarting: ${ended ?? "unknown"}`;
         this.#transition("stopping", why);
       }
       // Also sweeps the group of a leader that already exited (a no-op inside a PID namespace).
-      this.#lastStop = await terminateServerProcess(process, server.stop);
+      this.#lastStop = await process.terminate(server.stop);
       forwarder.flush();
       this.#options.stateDir.forgetChild(this.#options.id);
     }
   }
 
-  #exitReason(process: ServerProcess): string {
-    const exit = process.exitInfo?.reason ?? "exited";
+  async #openLink(callbacks: LinkCallbacks, signal: AbortSignal): Promise<Link> {
+    const { server, containment, gatewayEnv, stateDir, openRemoteLink } = this.#options;
+    if (server.transport === "stdio") {
+      return openProcessLink({ server, containment, gatewayEnv, stateDir: stateDir.path }, callbacks);
+    }
+    if (openRemoteLink === undefined)
+      throw new Error(`no way to reach ${server.transport} servers in this process`);
+    return openRemoteLink(server, callbacks, signal);
+  }
+
+  #exitReason(process: Link): string {
+    const exit = process.endInfo?.reason ?? "exited";
     const last = this.stderr.tail(1)[0]?.text;
     return last === undefined || last.trim() === "" ? exit : `${exit}: ${last.trim().slice(0, 200)}`;
   }
 
-  async #handshake(
-    process: ServerProcess,
-    control: ControlChannel,
-    signal: AbortSignal,
-  ): Promise<string | undefined> {
+  async #handshake(process: Link, control: ControlChannel, signal: AbortSignal): Promise<string | undefined> {
     const server = this.#options.server;
-    const exited = process.exited.then(() => `${this.#exitReason(process)} (before initialize)`);
+    const exited = process.ended.then(() => `${this.#exitReason(process)} (before initialize)`);
     const initialize = control
       .request(
         "initialize",
@@ -342,7 +347,7 @@ export class Instance {
         },
         (error: unknown) => {
           if (signal.aborted) return "stopped";
-          if (process.exitInfo !== undefined) return `${this.#exitReason(process)} (before initialize)`;
+          if (process.endInfo !== undefined) return `${this.#exitReason(process)} (before initialize)`;
           const message = describeError(error);
           return message.includes("unanswered")
             ? `startup timeout: no initialize answer after ${formatDuration(server.startupTimeoutMs)}`
@@ -354,11 +359,7 @@ export class Instance {
   }
 
   /** Waits for the process to end, pinging it; resolves with why it ended, undefined when stopped. */
-  async #monitor(
-    process: ServerProcess,
-    control: ControlChannel,
-    signal: AbortSignal,
-  ): Promise<string | undefined> {
+  async #monitor(process: Link, control: ControlChannel, signal: AbortSignal): Promise<string | undefined> {
     const health = this.#options.server.health;
     const local = new AbortController();
     const onAbort = () => local.abort();
@@ -372,7 +373,7 @@ export class Instance {
           if (misses > 0) this.#transition("ready", "ping answered again");
           misses = 0;
         } catch {
-          if (local.signal.aborted || process.exitInfo !== undefined) return undefined;
+          if (local.signal.aborted || process.endInfo !== undefined) return undefined;
           misses += 1;
           if (misses >= health.failureThreshold) return `health: ${misses} pings unanswered`;
           this.#transition("degraded", `ping unanswered (${misses}/${health.failureThreshold})`);
@@ -385,7 +386,7 @@ export class Instance {
     );
     try {
       const result = await Promise.race([
-        process.exited.then(() => this.#exitReason(process)),
+        process.ended.then(() => this.#exitReason(process)),
         healthLoop().then((failure) => failure ?? aborted),
         aborted,
       ]);

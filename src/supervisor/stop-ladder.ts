@@ -6,7 +6,7 @@ import { delay, settlesWithin } from "../core/index.js";
 import { isProcessAlive, listDescendants, type ProcessStat, signalProcessGroup } from "../platform/index.js";
 import type { ServerProcess } from "./server-process.js";
 
-export type StopRung = "already-exited" | "stdin" | "sigterm" | "sigkill";
+export type StopRung = "already-exited" | "stdin" | "sigterm" | "sigkill" | "closed";
 
 export interface StopOutcome {
   readonly rung: StopRung;

@@ -12,6 +12,7 @@ import {
   type InstanceStatus,
   type Transition,
 } from "./instance-state.js";
+import type { RemoteLinkOpener } from "./link.js";
 import { type ReapOutcome, reapLeftovers, type StateDir } from "./state-dir.js";
 
 export interface SupervisorOptions {
@@ -22,6 +23,8 @@ export interface SupervisorOptions {
   readonly logger: Logger;
   readonly clientInfo: { readonly name: string; readonly version: string };
   readonly clientCapabilities?: Readonly<Record<string, unknown>>;
+  /** How to reach http/sse servers (the upstream layer's transports, wired by the cli). */
+  readonly openRemoteLink?: RemoteLinkOpener;
   readonly random?: () => number;
 }
 
@@ -82,7 +85,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.#options = options;
     for (const server of options.config.servers) {
-      const count = server.transport === "stdio" && server.mode === "shared" ? server.replicas : 0;
+      const count = server.mode === "shared" ? server.replicas : 0;
       const instances = Array.from({ length: count }, (_, slot) => this.#createInstance(server, slot));
       this.#entries.set(server.name, {
         config: server,
@@ -169,12 +172,12 @@ export class Supervisor {
   createSessionInstance(name: string, owner: string): Instance {
     const entry = this.#entry(name);
     const { config } = entry;
-    if (this.#disposed || config.disabled || config.mode !== "per-session" || config.transport !== "stdio") {
+    if (this.#disposed || config.disabled || config.mode !== "per-session") {
       const why = this.#disposed
         ? "the gateway is shutting down"
         : config.disabled
           ? "it is disabled in the config"
-          : "it is not a per-session stdio server";
+          : "it is not a per-session server";
       throw new CorralError("SERVER_UNAVAILABLE", `cannot start an instance of server "${name}": ${why}`, {
         server: name,
       });
@@ -271,11 +274,20 @@ export class Supervisor {
   }
 
   #createInstance(server: ServerConfig, slot: number, id = `${server.name}-${slot + 1}`): Instance {
-    const { containment, stateDir, gatewayEnv, logger, clientInfo, clientCapabilities, random } =
-      this.#options;
+    const {
+      containment,
+      stateDir,
+      gatewayEnv,
+      logger,
+      clientInfo,
+      clientCapabilities,
+      openRemoteLink,
+      random,
+    } = this.#options;
     return new Instance({
       id,
       ...(clientCapabilities === undefined ? {} : { clientCapabilities }),
+      ...(openRemoteLink === undefined ? {} : { openRemoteLink }),
       server,
       containment,
       stateDir,
@@ -325,8 +337,6 @@ export class Supervisor {
     const { config } = entry;
     let aggregate = aggregateState(instances);
     if (config.disabled) aggregate = { state: "stopped", reason: "disabled in the config" };
-    else if (config.transport !== "stdio")
-      aggregate = { state: "stopped", reason: "remote server: connected by the gateway" };
     else if (config.mode === "per-session" && instances.length === 0) {
       aggregate = { state: "stopped", reason: "per-session: an instance starts with each client session" };
     } else if (
@@ -343,8 +353,7 @@ export class Supervisor {
       start: config.start,
       state: aggregate.state,
       reason: aggregate.reason,
-      desiredInstances:
-        config.transport !== "stdio" ? 0 : config.mode === "shared" ? config.replicas : instances.length,
+      desiredInstances: config.mode === "shared" ? config.replicas : instances.length,
       instances,
     };
   }

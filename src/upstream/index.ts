@@ -7,3 +7,4 @@ export {
   UpstreamConnection,
 } from "./connection.js";
 export { GATEWAY_ERROR, gatewayError } from "./errors.js";
+export { openRemoteLink } from "./remote-link.js";

@@ -10,6 +10,7 @@ import { Gateway, ROUTABLE_CLIENT_CAPABILITIES } from "../../gateway/index.js";
 import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
 import { CONTAINMENT_KINDS, type ContainmentKind, chooseContainment } from "../../platform/index.js";
 import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
+import { openRemoteLink } from "../../upstream/index.js";
 import { resolveConfigPath } from "../config-path.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
 import { CORRAL_VERSION } from "../version.js";
@@ -110,6 +111,7 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     logger,
     clientInfo: { name: "corral", version: CORRAL_VERSION },
     clientCapabilities: ROUTABLE_CLIENT_CAPABILITIES,
+    openRemoteLink,
   });
   const gateway = new Gateway({ config, supervisor, logger, version: CORRAL_VERSION });
   const api = createApiServer({
@@ -157,13 +159,7 @@ function trackStartup(
 ): Promise<void> {
   const waiting = new Set(
     servers
-      .filter(
-        (server) =>
-          server.start === "eager" &&
-          !server.disabled &&
-          server.transport === "stdio" &&
-          server.mode === "shared",
-      )
+      .filter((server) => server.start === "eager" && !server.disabled && server.mode === "shared")
       .map((server) => server.name),
   );
   const width = Math.max(0, ...[...waiting].map((name) => name.length));

@@ -1,0 +1,101 @@
+// Links to remote servers (`transport: http` = Streamable HTTP, `sse` = legacy HTTP+SSE) through the
+// MCP SDK's client transports. The supervisor runs them like processes: handshake, ping health,
+// and on a lost connection the same backoff and reconnect.
+
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerConfig } from "../config/index.js";
+import { describeError } from "../core/index.js";
+import type { Link, LinkCallbacks, LinkEnd } from "../supervisor/index.js";
+
+type Transport = StreamableHTTPClientTransport | SSEClientTransport;
+
+const CONTROL_PREFIX = "corral:";
+
+function createTransport(server: ServerConfig): Transport {
+  if (server.url === undefined) throw new Error(`server "${server.name}" has no url`);
+  const url = new URL(server.url);
+  const requestInit: RequestInit = { headers: { ...server.headers } };
+  if (server.transport === "sse") {
+    // The event stream needs the headers too (auth tokens): give EventSource a fetch that adds them.
+    const headers = server.headers;
+    return new SSEClientTransport(url, {
+      requestInit,
+      eventSourceInit: {
+        fetch: (input, init) =>
+          fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+      },
+    });
+  }
+  return new StreamableHTTPClientTransport(url, { requestInit });
+}
+
+export async function openRemoteLink(
+  server: ServerConfig,
+  callbacks: LinkCallbacks,
+  signal: AbortSignal,
+): Promise<Link> {
+  const transport = createTransport(server);
+  let endInfo: LinkEnd | undefined;
+  let resolveEnded: (end: LinkEnd) => void = () => {};
+  const ended = new Promise<LinkEnd>((resolve) => {
+    resolveEnded = resolve;
+  });
+  const end = (reason: string) => {
+    if (endInfo !== undefined) return;
+    endInfo = { reason };
+    resolveEnded(endInfo);
+    void transport.close().catch(() => {});
+  };
+  transport.onmessage = (message) => {
+    const result = (message as { id?: unknown; result?: { protocolVersion?: unknown } }).result;
+    const id = (message as { id?: unknown }).id;
+    // Later requests must carry the negotiated version (MCP-Protocol-Version header).
+    if (
+      typeof id === "string" &&
+      id.startsWith(CONTROL_PREFIX) &&
+      typeof result?.protocolVersion === "string"
+    ) {
+      transport.setProtocolVersion(result.protocolVersion);
+    }
+    callbacks.onLine(Buffer.from(JSON.stringify(message)));
+  };
+  transport.onerror = (error) => callbacks.onDiagnostic(`transport: ${describeError(error)}`);
+  transport.onclose = () => end("connection closed");
+  const onAbort = () => end("stopped while connecting");
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await transport.start();
+  } catch (error) {
+    end(`connection failed: ${describeError(error)}`);
+    throw new Error(`cannot connect to ${server.url}: ${describeError(error)}`);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  return {
+    pid: undefined,
+    record: undefined,
+    ended,
+    get endInfo() {
+      return endInfo;
+    },
+    writeLine(line) {
+      if (endInfo !== undefined) return false;
+      transport.send(JSON.parse(line) as JSONRPCMessage).catch((error: unknown) => {
+        end(`connection lost: ${describeError(error)}`);
+      });
+      return true;
+    },
+    async terminate() {
+      const startedAt = Date.now();
+      if (endInfo === undefined) {
+        if (transport instanceof StreamableHTTPClientTransport)
+          await transport.terminateSession().catch(() => {});
+        end("closed by corral");
+        return { rung: "closed", durationMs: Date.now() - startedAt };
+      }
+      return { rung: "already-exited", durationMs: 0 };
+    },
+  };
+}
