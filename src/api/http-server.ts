@@ -69,7 +69,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       sendJson(response, pending.length === 0 ? 200 : 503, body);
     },
     "GET /api/v1/mcp/servers": (_request, response) => {
-      const servers = supervisor.listServers().map((status) => viewServer(status, readTreeUsage));
+      const servers = supervisor
+        .listServers()
+        .map((status) => viewServer(status, readTreeUsage, options.gateway.toolCount(status.name)));
       sendJson(response, 200, {
         servers,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),

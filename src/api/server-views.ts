@@ -25,7 +25,7 @@ export interface ServerView {
   readonly start: string;
   readonly desiredInstances: number;
   readonly instances: readonly InstanceView[];
-  /** Filled in once the gateway keeps a catalog; null until then. */
+  /** Tools the server exposes through the gateway; null until its list was fetched. */
   readonly tools: number | null;
   readonly lastError: string | null;
 }
@@ -47,6 +47,7 @@ export function viewInstance(status: InstanceStatus, usage: ProcessUsage | undef
 export function viewServer(
   status: ServerStatus,
   readUsage: (pid: number) => ProcessUsage | undefined,
+  toolCount: number | null = null,
 ): ServerView {
   const lastError = status.instances
     .map((instance) => instance.lastError)
@@ -62,7 +63,7 @@ export function viewServer(
     instances: status.instances.map((instance) =>
       viewInstance(instance, instance.pid === undefined ? undefined : readUsage(instance.pid)),
     ),
-    tools: null,
+    tools: toolCount,
     lastError: lastError ?? null,
   };
 }

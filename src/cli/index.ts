@@ -2,6 +2,7 @@
 // process.env and process.argv (through bin/corral.js).
 
 import { describeError, isCorralError } from "../core/index.js";
+import { runConnect } from "./commands/connect.js";
 import { createLifecycleCommand } from "./commands/lifecycle.js";
 import { runPs } from "./commands/ps.js";
 import { runUp } from "./commands/up.js";
@@ -19,10 +20,11 @@ Usage:
   corral validate [FILE] [--json]
   corral ps [--url URL] [--json]
   corral start|stop|restart <server> [--url URL] [--json]
+  corral connect <server> | --all [--url URL]   stdio MCP server backed by the gateway
   corral version
 
 Config: --config, else ./corral.yaml, else examples/corral.yaml.
-Gateway URL for ps, start, stop, restart: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
+Gateway URL for ps, start, stop, restart, connect: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
 Docs: README.md and docs/ in the repository.
 `;
 
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<n
   start: createLifecycleCommand("start"),
   stop: createLifecycleCommand("stop"),
   restart: createLifecycleCommand("restart"),
+  connect: (argv, io) => runConnect(argv, io),
 };
 
 export async function main(

@@ -10,6 +10,8 @@ import { readSseEvents } from "./sse-reader.js";
 
 const SESSION_HEADER = "mcp-session-id";
 const VERSION_HEADER = "mcp-protocol-version";
+/** How long the answer to initialize may wait for the GET stream to open. */
+const LISTEN_WAIT_MS = 2_000;
 
 export interface BridgeOptions {
   /** The full URL of the MCP endpoint: `…/mcp` or `…/servers/<name>/mcp`. */
@@ -158,27 +160,38 @@ export class StreamableBridge {
       fail(code, `the gateway refused ${request?.method ?? "a message"}: ${text}`);
       return;
     }
-    const deliver = (answer: unknown) => {
-      if (isInitialize) this.#onInitialized(answer);
+    const deliver = async (answer: unknown) => {
+      if (isInitialize) await this.#onInitialized(answer);
       if (options.deliver) this.#options.write(answer);
     };
     if (type.includes("text/event-stream") && response.body !== null) {
       for await (const event of readSseEvents(response.body)) {
-        if (event.event === "message") deliver(JSON.parse(event.data));
+        if (event.event === "message") await deliver(JSON.parse(event.data));
       }
     } else if (type.includes("application/json")) {
       const body: unknown = await response.json();
-      for (const answer of Array.isArray(body) ? body : [body]) deliver(answer);
+      for (const answer of Array.isArray(body) ? body : [body]) await deliver(answer);
     } else {
       await response.body?.cancel();
     }
   }
 
-  #onInitialized(answer: unknown): void {
+  /**
+   * Opens the GET stream before the client hears that initialize succeeded: the client sends nothing
+   * before that, so nothing the servers send on their own afterwards can miss the stream.
+   */
+  async #onInitialized(answer: unknown): Promise<void> {
     const version = (answer as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
     if (typeof version !== "string" || this.#sessionId === undefined) return;
     this.#protocolVersion = version;
-    void this.#listen(this.#sessionId);
+    let opened: () => void = () => {};
+    const open = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    void this.#listen(this.#sessionId, opened);
+    const timer = setTimeout(opened, LISTEN_WAIT_MS);
+    await open;
+    clearTimeout(timer);
   }
 
   /** Replays the client's initialize after the gateway lost the session; one replay at a time. */
@@ -202,7 +215,7 @@ export class StreamableBridge {
   }
 
   /** Keeps the session's GET stream open, reconnecting with a growing delay while the session lasts. */
-  async #listen(sessionId: string): Promise<void> {
+  async #listen(sessionId: string, opened: () => void): Promise<void> {
     this.#listening?.abort();
     const listening = new AbortController();
     this.#listening = listening;
@@ -215,6 +228,7 @@ export class StreamableBridge {
           headers: { accept: "text/event-stream", ...this.#headers(sessionId) },
           signal,
         });
+        opened();
         // 405: the endpoint offers no stream; 404: the session is gone and the next POST recovers it.
         if (response.status === 405 || response.status === 404) {
           await response.body?.cancel();
@@ -231,6 +245,7 @@ export class StreamableBridge {
           }
         }
       } catch (error) {
+        opened();
         if (signal.aborted) return;
         failures++;
         this.#options.log(`the event stream broke: ${describe(error)}`);

@@ -69,6 +69,11 @@ export class Gateway {
     return this.#sessions.size;
   }
 
+  /** Tools a server exposes (after the tool policy); null until its list was fetched. */
+  toolCount(server: string): number | null {
+    return this.catalog.hasServer(server) ? this.catalog.list("tools", new Set([server])).length : null;
+  }
+
   getSession(id: string): ClientSession | undefined {
     const session = this.#sessions.get(id);
     if (session !== undefined) session.lastActiveAt = Date.now();

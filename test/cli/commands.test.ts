@@ -89,11 +89,20 @@ describe("corral ps", () => {
       broken: { fixture: "crash-on-start", extra: fast },
     });
     await using gateway = await runCorral(["up", "--config", path]);
+    // The tool count appears once the gateway fetched the server's list, just after it is ready.
+    await waitFor(
+      () =>
+        (JSON.parse(corral(["ps", "--json", "--url", gateway.url]).stdout) as { tools: number | null }[])[0]
+          ?.tools === 2,
+      {
+        what: "alpha's tool count",
+      },
+    );
     const table = corral(["ps", "--url", gateway.url]);
     assert.equal(table.code, 0, table.stderr);
     const [header, ...rows] = table.stdout.trim().split("\n");
     assert.match(header ?? "", /^NAME +STATE +INST +PID +UPTIME +RESTARTS +MEMORY +TOOLS$/);
-    assert.match(rows[0] ?? "", /^alpha +ready +1\/1 +\d+ +\d+s +0 +\d+ MiB +-$/);
+    assert.match(rows[0] ?? "", /^alpha +ready +1\/1 +\d+ +\d+s +0 +\d+ MiB +2$/);
     assert.match(
       rows[1] ?? "",
       /^broken +backoff +0\/1 +- +- +0 +- +- +exit code 1: fatal: crash-on-start fixture \(before initialize\); next try in [\d.]+s$/,
