@@ -208,12 +208,13 @@ export class Gateway {
     return {
       id: session.id,
       deliver: (server, notification) => this.#deliver(session, server, notification),
-      ask: (request) =>
+      ask: (request, signal) =>
         session.ask(
           request.method,
           request.params,
           (message) => session.outbound?.send(message) ?? false,
           SERVER_REQUEST_TIMEOUT_MS,
+          signal,
         ),
     };
   }

@@ -43,8 +43,8 @@ export async function forwardTo(
     originalId: request.id,
     timeoutMs,
     onNotification: (notification) => stream.notify(notification),
-    askClient: (method, askParams) =>
-      session.ask(method, askParams, (message) => stream.send(message), timeoutMs),
+    askClient: (method, askParams, signal) =>
+      session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
     signal: stream.signal,
   });
 }

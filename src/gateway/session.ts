@@ -66,6 +66,7 @@ export class ClientSession {
     params: unknown,
     send: (message: JsonRpcMessage) => boolean,
     timeoutMs: number,
+    signal?: AbortSignal,
   ): Promise<ResponseBody> {
     if (!this.supports(method)) {
       return Promise.resolve({
@@ -86,8 +87,22 @@ export class ClientSession {
           error: gatewayError(GATEWAY_ERROR.requestTimeout, `the client did not answer ${method} in time`),
         });
       }, timeoutMs);
+      const onAbort = () => {
+        // The server withdrew its request: tell the client under the id it knows.
+        if (this.#pending.delete(id)) {
+          clearTimeout(timer);
+          send({
+            jsonrpc: "2.0",
+            method: "notifications/cancelled",
+            params: { requestId: id, reason: "cancelled by the server" },
+          });
+          resolve({ error: gatewayError(GATEWAY_ERROR.cancelled, `${method} was cancelled by the server`) });
+        }
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.set(id, (body) => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         resolve(body);
       });
       if (!send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) })) {

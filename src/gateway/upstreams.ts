@@ -28,7 +28,7 @@ export interface SessionOwner {
   /** Notifications of the owner's own instance go to that session only. */
   deliver(server: string, notification: JsonRpcNotification): void;
   /** A server→client request with no request of the owner in flight (e.g. roots/list at start). */
-  ask(request: JsonRpcRequest): Promise<ResponseBody>;
+  ask(request: JsonRpcRequest, signal: AbortSignal): Promise<ResponseBody>;
 }
 
 interface SessionUpstream {
@@ -89,7 +89,7 @@ export class Upstreams {
       }
       const connection = new UpstreamConnection(server.name, createInstanceChannel(instance), {
         onNotification: (notification) => owner.deliver(server.name, notification),
-        onUnownedServerRequest: (request) => owner.ask(request),
+        onUnownedServerRequest: (request, signal) => owner.ask(request, signal),
       });
       upstream = { instance, connection };
       this.#sessionUpstreams.set(key, upstream);

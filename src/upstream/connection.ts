@@ -18,7 +18,7 @@ export type ResponseBody = { readonly result: unknown } | { readonly error: Json
 
 export interface ServerRequestRoute {
   /** Sends a server→client request to the client and resolves with its answer. */
-  (method: string, params: unknown): Promise<ResponseBody>;
+  (method: string, params: unknown, signal: AbortSignal): Promise<ResponseBody>;
 }
 
 export interface ForwardContext {
@@ -38,7 +38,7 @@ export interface ConnectionEvents {
   /** Notifications not tied to one request: list_changed, resources/updated, logs with no single owner. */
   onNotification(notification: JsonRpcNotification): void;
   /** A server→client request with no single in-flight owner; for per-session instances, the owner. */
-  onUnownedServerRequest?(request: JsonRpcRequest): Promise<ResponseBody>;
+  onUnownedServerRequest?(request: JsonRpcRequest, signal: AbortSignal): Promise<ResponseBody>;
 }
 
 interface InFlight {
@@ -60,6 +60,8 @@ export class UpstreamConnection {
   /** Upstream progress token → upstream request id. */
   readonly #progress = new Map<string, number>();
   readonly #unsubscribeEnd: () => void;
+  /** Server→client requests being answered, by the server's id, so the server can withdraw them. */
+  readonly #serverRequests = new Map<JsonRpcId, AbortController>();
   #nextId = 1;
 
   constructor(server: string, channel: UpstreamChannel, events: ConnectionEvents) {
@@ -240,8 +242,9 @@ export class UpstreamConnection {
       return;
     }
     if (notification.method === "notifications/cancelled") {
-      // The server cancels a request it sent to a client; clients of ours never see upstream ids.
-      this.#events.onNotification(notification);
+      // The server withdraws a request it sent to a client: the client hears it under its own id.
+      const requestId = (notification.params as { requestId?: JsonRpcId } | undefined)?.requestId;
+      if (requestId !== undefined) this.#serverRequests.get(requestId)?.abort();
       return;
     }
     // Over stdio nothing links a log line to the request that caused it: while exactly one request
@@ -255,20 +258,27 @@ export class UpstreamConnection {
   }
 
   async #answerServerRequest(request: JsonRpcRequest): Promise<void> {
-    const body = await this.#routeServerRequest(request);
-    this.#channel.send({ jsonrpc: "2.0", id: request.id, ...body });
+    const aborter = new AbortController();
+    this.#serverRequests.set(request.id, aborter);
+    try {
+      const body = await this.#routeServerRequest(request, aborter.signal);
+      // A request the server withdrew gets no answer.
+      if (!aborter.signal.aborted) this.#channel.send({ jsonrpc: "2.0", id: request.id, ...body });
+    } finally {
+      this.#serverRequests.delete(request.id);
+    }
   }
 
-  #routeServerRequest(request: JsonRpcRequest): Promise<ResponseBody> {
+  #routeServerRequest(request: JsonRpcRequest, signal: AbortSignal): Promise<ResponseBody> {
     const owners = new Map<string, InFlight>();
     for (const entry of this.#inFlight.values()) owners.set(entry.context.sessionId, entry);
     if (owners.size === 1) {
       const [owner] = owners.values();
       if (owner?.context.askClient !== undefined)
-        return owner.context.askClient(request.method, request.params);
+        return owner.context.askClient(request.method, request.params, signal);
     }
     if (owners.size === 0 && this.#events.onUnownedServerRequest !== undefined) {
-      return this.#events.onUnownedServerRequest(request);
+      return this.#events.onUnownedServerRequest(request, signal);
     }
     const why =
       owners.size === 0

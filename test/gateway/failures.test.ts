@@ -146,3 +146,18 @@ describe("failure semantics", () => {
     });
   });
 });
+
+describe("cancellation from the server", () => {
+  test("a server→client request the server withdraws reaches the client as notifications/cancelled under the client's id", async () => {
+    const { path } = writeFixtureConfig({ slow: { fixture: "slow-tools" } });
+    await using corral = await runCorral(["up", "--config", path]);
+    const client = await McpHttpClient.connect(`${corral.url}/servers/slow/mcp`, { sampling: {} });
+    const answer = await client.request("tools/call", { name: "withdraw", arguments: {} });
+    assert.equal((answer.result as { content: { text: string }[] }).content[0]?.text, "withdrawn");
+    const asked = answer.before.find((message) => message.method === "sampling/createMessage");
+    assert.ok(asked?.id !== undefined, "the sampling request reached the client");
+    assert.notEqual(asked.id, "withdrawn-1", "the client sees a gateway id, not the server's");
+    const cancelled = answer.before.find((message) => message.method === "notifications/cancelled");
+    assert.deepEqual((cancelled?.params as { requestId?: unknown } | undefined)?.requestId, asked.id);
+  });
+});
