@@ -3,6 +3,11 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JsonRpcMessage } from "../core/index.js";
+import { GATEWAY_ERROR } from "../upstream/index.js";
+import { readBody } from "./body.js";
+
+/** Returned by `readJsonBody` when it already answered (413, 400): the caller just stops. */
+export const ANSWERED = Symbol("answered");
 
 export function sendRpcError(
   response: ServerResponse,
@@ -32,4 +37,31 @@ export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
     !Array.isArray(value) &&
     (value as { jsonrpc?: unknown }).jsonrpc === "2.0"
   );
+}
+
+/** Reads and parses a JSON body within the limit; on failure answers 413 or 400 itself. */
+export async function readJsonBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  maxBytes: number,
+): Promise<unknown | typeof ANSWERED> {
+  const read = await readBody(request, maxBytes);
+  if (!read.ok) {
+    if (read.reason === "too-large") {
+      response.setHeader("connection", "close");
+      sendRpcError(
+        response,
+        413,
+        GATEWAY_ERROR.invalidRequest,
+        `Payload Too Large: the limit is ${maxBytes} bytes (gateway.maxBodySize)`,
+      );
+    }
+    return ANSWERED;
+  }
+  try {
+    return JSON.parse(read.body.toString("utf8"));
+  } catch (error) {
+    sendRpcError(response, 400, GATEWAY_ERROR.parseError, `Parse error: ${(error as Error).message}`);
+    return ANSWERED;
+  }
 }

@@ -9,8 +9,7 @@ import { isJsonRpcRequest } from "../core/index.js";
 import type { ClientSession, Gateway, RequestStream, SessionScope } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
-import { readBody } from "./body.js";
-import { accepts, isJsonRpcMessage, sendRpcError } from "./json-rpc-http.js";
+import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
 import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
 
 export interface LegacySseOptions {
@@ -182,26 +181,8 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       );
       return;
     }
-    const read = await readBody(request, options.maxBodyBytes);
-    if (!read.ok) {
-      if (read.reason === "too-large") {
-        response.setHeader("connection", "close");
-        sendRpcError(
-          response,
-          413,
-          GATEWAY_ERROR.invalidRequest,
-          `Payload Too Large: the limit is ${options.maxBodyBytes} bytes (gateway.maxBodySize)`,
-        );
-      }
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(read.body.toString("utf8"));
-    } catch (error) {
-      sendRpcError(response, 400, GATEWAY_ERROR.parseError, `Parse error: ${(error as Error).message}`);
-      return;
-    }
+    const parsed = await readJsonBody(request, response, options.maxBodyBytes);
+    if (parsed === ANSWERED) return;
     const messages = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
     if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
       sendRpcError(

@@ -15,7 +15,7 @@ import {
 } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { GATEWAY_ERROR } from "../upstream/index.js";
-import { readBody } from "./body.js";
+import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
 import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
 
 const SESSION_HEADER = "mcp-session-id";
@@ -25,21 +25,6 @@ export interface StreamableOptions {
   readonly gateway: Gateway;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
-}
-
-function sendRpcError(
-  response: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  id: unknown = null,
-): void {
-  const text = JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } });
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  response.end(text);
 }
 
 function sendJson(
@@ -55,20 +40,6 @@ function sendJson(
     ...headers,
   });
   response.end(text);
-}
-
-function accepts(request: IncomingMessage, type: string): boolean {
-  const accept = request.headers.accept;
-  return accept === undefined || accept.includes(type) || accept.includes("*/*");
-}
-
-function isMessage(value: unknown): value is JsonRpcMessage {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    (value as { jsonrpc?: unknown }).jsonrpc === "2.0"
-  );
 }
 
 export function createStreamableHandler(options: StreamableOptions) {
@@ -170,29 +141,11 @@ export function createStreamableHandler(options: StreamableOptions) {
     response: ServerResponse,
     scope: SessionScope,
   ): Promise<void> {
-    const read = await readBody(request, options.maxBodyBytes);
-    if (!read.ok) {
-      if (read.reason === "too-large") {
-        response.setHeader("connection", "close");
-        sendRpcError(
-          response,
-          413,
-          GATEWAY_ERROR.invalidRequest,
-          `Payload Too Large: the limit is ${options.maxBodyBytes} bytes (gateway.maxBodySize)`,
-        );
-      }
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(read.body.toString("utf8"));
-    } catch (error) {
-      sendRpcError(response, 400, GATEWAY_ERROR.parseError, `Parse error: ${(error as Error).message}`);
-      return;
-    }
+    const parsed = await readJsonBody(request, response, options.maxBodyBytes);
+    if (parsed === ANSWERED) return;
     const batch = Array.isArray(parsed);
     const messages = batch ? (parsed as unknown[]) : [parsed];
-    if (messages.length === 0 || !messages.every(isMessage)) {
+    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
       sendRpcError(
         response,
         400,
