@@ -1,19 +1,21 @@
 // The gateway's HTTP listener: the MCP endpoints (`/mcp`, `/servers/<name>/mcp`, and the legacy SSE
-// pair `/sse` + `/messages`, `/servers/<name>/sse` + `/servers/<name>/messages`), the minimal REST
-// the CLI needs, `/healthz` and `/readyz`. Every route but the probes passes the Host/Origin guard.
-// REST errors use the body shape of DESIGN.md §6.
+// pair `/sse` + `/messages`, `/servers/<name>/sse` + `/servers/<name>/messages`), the REST
+// API (rest-routes.ts), `/healthz` and `/readyz`. Every route but the probes passes the Host/Origin
+// guard. REST errors use the body shape of DESIGN.md §6, written by error-responses.ts.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GatewayConfig } from "../config/index.js";
 import type { Gateway } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
-import { readTreeUsage } from "../platform/index.js";
 import type { Supervisor } from "../supervisor/index.js";
+import { type DerivedPaths, readDerivedPaths } from "./config-view.js";
+import { type RestErrorCode, sendRestError } from "./error-responses.js";
 import { createGuard } from "./guard.js";
 import { createLegacySseHandler } from "./mcp-legacy-sse.js";
 import { createStreamableHandler } from "./mcp-streamable.js";
-import { viewServer } from "./server-views.js";
+import { createRouter } from "./rest-router.js";
+import { createRestRoutes } from "./rest-routes.js";
 
 export interface ApiServerOptions {
   readonly supervisor: Supervisor;
@@ -21,6 +23,11 @@ export interface ApiServerOptions {
   readonly gatewayConfig: GatewayConfig;
   readonly logger: Logger;
   readonly version: string;
+  /**
+   * The config file the gateway runs, read once to tell which values came from `${…}` references
+   * (redacted in GET /api/v1/mcp/servers/{name}); without it every such string is redacted.
+   */
+  readonly configSource?: string;
 }
 
 export interface ApiServer {
@@ -29,70 +36,22 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-function sendError(
-  response: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  server?: string,
-): void {
-  sendJson(response, status, { error: { code, message, ...(server === undefined ? {} : { server }) } });
-}
-
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { supervisor } = options;
-  const startedAt = Date.now();
-
-  const routes: Record<string, (request: IncomingMessage, response: ServerResponse) => void> = {
-    "GET /healthz": (_request, response) => sendJson(response, 200, { status: "ok" }),
-    "GET /readyz": (_request, response) => {
-      // Ready once every eager server has either come up or failed with a reason.
-      const pending = supervisor
-        .listServers()
-        .filter((server) => server.start === "eager" && server.mode === "shared")
-        .filter(
-          (server) => server.state === "starting" || server.state === "backoff" || server.state === "stopped",
-        );
-      const body = {
-        ready: pending.length === 0,
-        pending: pending.map((server) => ({ name: server.name, state: server.state, reason: server.reason })),
-      };
-      sendJson(response, pending.length === 0 ? 200 : 503, body);
+  let derived: DerivedPaths | undefined;
+  const routes = createRestRoutes({
+    supervisor,
+    gateway: options.gateway,
+    gatewayConfig: options.gatewayConfig,
+    logger: options.logger,
+    version: options.version,
+    startedAt: Date.now(),
+    derivedPaths: () => {
+      derived ??= readDerivedPaths(options.configSource);
+      return derived;
     },
-    "GET /api/v1/mcp/servers": (_request, response) => {
-      const servers = supervisor
-        .listServers()
-        .map((status) => viewServer(status, readTreeUsage, options.gateway.toolCount(status.name)));
-      sendJson(response, 200, {
-        servers,
-        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        version: options.version,
-      });
-    },
-  };
-
-  const serverAction = /^\/api\/v1\/mcp\/servers\/([^/]+)\/(start|stop|restart)$/;
-
-  async function runServerAction(response: ServerResponse, name: string, action: string): Promise<void> {
-    if (supervisor.getServer(name) === undefined) {
-      sendError(response, 404, "SERVER_NOT_FOUND", `no server named "${name}"`, name);
-      return;
-    }
-    if (action === "start") supervisor.startServer(name);
-    else if (action === "stop") await supervisor.stopServer(name, "stop requested over the API");
-    else await supervisor.restartServer(name, "restart requested over the API");
-    const status = supervisor.getServer(name);
-    sendJson(response, 202, { server: name, action, state: status?.state, reason: status?.reason });
-  }
+  });
+  const route = createRouter(routes);
 
   const guard = createGuard({
     bindHost: options.gatewayConfig.host,
@@ -113,23 +72,25 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const probes = new Set(["/healthz", "/readyz"]);
 
   const server: Server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const target = request.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
+    const fail = (error: unknown) => {
+      options.logger.error({ err: String(error), path }, "request failed");
+      if (!response.headersSent)
+        sendRestError(response, { code: "INTERNAL_ERROR", message: "internal error; see the gateway log" });
+      else response.destroy();
+    };
     if (!probes.has(path)) {
       const refusal = guard(request);
       if (refusal !== undefined) {
         request.resume();
-        sendError(response, refusal.status, refusal.code, refusal.message);
+        sendRestError(response, { code: refusal.code as RestErrorCode, message: refusal.message });
         return;
       }
     }
-    const route = routes[`${request.method} ${path}`];
-    const action = request.method === "POST" ? serverAction.exec(path) : null;
     const endpoint = serverEndpoint.exec(path);
-    const fail = (error: unknown) => {
-      options.logger.error({ err: String(error), path }, "request failed");
-      if (!response.headersSent) sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
-      else response.destroy();
-    };
     try {
       if (path === "/mcp") streamable(request, response, { kind: "all" }).catch(fail);
       else if (path === "/sse" || path === "/messages") {
@@ -141,22 +102,35 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         const scope = { kind: "server", server: name } as const;
         if (supervisor.getServer(name) === undefined) {
           request.resume();
-          sendError(response, 404, "SERVER_NOT_FOUND", `no server named "${name}"`, name);
+          sendRestError(response, {
+            code: "SERVER_NOT_FOUND",
+            message: `no server named "${name}"`,
+            server: name,
+          });
         } else if (kind === "mcp") streamable(request, response, scope).catch(fail);
         else legacy(request, response, scope, kind).catch(fail);
-      } else if (route !== undefined) route(request, response);
-      else if (action !== null) {
-        runServerAction(response, decodeURIComponent(action[1] as string), action[2] as string).catch(
-          (error: unknown) => {
-            options.logger.error({ err: String(error), path }, "request failed");
-            if (!response.headersSent)
-              sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
-          },
-        );
-      } else sendError(response, 404, "NOT_FOUND", `no route ${request.method} ${path}`);
+      } else {
+        const match = route(request.method ?? "GET", path);
+        if (match.kind === "found") {
+          const done = match.route.handle({ request, response, params: match.params, query });
+          if (done instanceof Promise) done.catch(fail);
+        } else {
+          request.resume();
+          if (match.kind === "wrong-method") {
+            sendRestError(response, {
+              code: "METHOD_NOT_ALLOWED",
+              message: `${path} takes ${match.allow.join(", ")}, not ${request.method}`,
+              extra: { allow: match.allow.join(", ") },
+            });
+          } else
+            sendRestError(response, {
+              code: "ROUTE_NOT_FOUND",
+              message: `no route ${request.method} ${path}`,
+            });
+        }
+      }
     } catch (error) {
-      options.logger.error({ err: String(error), path }, "request failed");
-      if (!response.headersSent) sendError(response, 500, "INTERNAL", "internal error; see the gateway log");
+      fail(error);
     }
   });
   server.keepAliveTimeout = 5_000;

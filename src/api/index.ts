@@ -1,2 +1,7 @@
+export { REST_STATUS, type RestErrorCode } from "./error-responses.js";
 export { type ApiServer, type ApiServerOptions, createApiServer } from "./http-server.js";
+export type { LogLineView } from "./logs.js";
+export { buildOpenApiDocument } from "./openapi.js";
 export { type InstanceView, type ServerView, viewServer } from "./server-views.js";
+export type { StatusView } from "./status-view.js";
+export type { ToolView } from "./tool-views.js";

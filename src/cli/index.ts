@@ -2,9 +2,15 @@
 // process.env and process.argv (through bin/corral.js).
 
 import { describeError, isCorralError } from "../core/index.js";
+import { runCall } from "./commands/call.js";
+import { runClients } from "./commands/clients.js";
 import { runConnect } from "./commands/connect.js";
+import { runImport } from "./commands/import.js";
 import { createLifecycleCommand } from "./commands/lifecycle.js";
+import { runLogs } from "./commands/logs.js";
 import { runPs } from "./commands/ps.js";
+import { runStatus } from "./commands/status.js";
+import { runTools } from "./commands/tools.js";
 import { runUp } from "./commands/up.js";
 import { runValidate } from "./commands/validate.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./io.js";
@@ -19,12 +25,19 @@ Usage:
             [--containment auto|pid-namespace|user-pid-namespace|parent-death-signal|process-group]
   corral validate [FILE] [--json]
   corral ps [--url URL] [--json]
+  corral status [--url URL] [--json]                 ok | degraded (exit 0), down (exit 1)
+  corral tools [server] [--url URL] [--json]
+  corral call <server>.<tool> [--arg key=value …] [--json '{…}'] [--timeout MS] [--output text|json] [--url URL]
+  corral logs <server> [-f] [--tail N] [--url URL] [--json]
   corral start|stop|restart <server> [--url URL] [--json]
+  corral import <client-config> [--config corral.yaml] [--client K] [--dry-run] [--json]
+  corral clients rewrite <client-config> [--client K] [--dry-run] [--json] [--connect-command CMD] [--url URL]
+            K: claude | cursor | vscode | windsurf (default: from the file's name and content)
   corral connect <server> | --all [--url URL]   stdio MCP server backed by the gateway
   corral version
 
 Config: --config, else ./corral.yaml, else examples/corral.yaml.
-Gateway URL for ps, start, stop, restart, connect: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
+Gateway URL for every command but up and validate: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
 Docs: README.md and docs/ in the repository.
 `;
 
@@ -32,6 +45,12 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<n
   up: runUp,
   validate: runValidate,
   ps: runPs,
+  status: runStatus,
+  tools: runTools,
+  call: runCall,
+  logs: runLogs,
+  import: runImport,
+  clients: runClients,
   start: createLifecycleCommand("start"),
   stop: createLifecycleCommand("stop"),
   restart: createLifecycleCommand("restart"),

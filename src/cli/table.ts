@@ -28,3 +28,12 @@ export function formatUptime(ms: number): string {
   if (hours < 48) return `${hours}h${String(minutes % 60).padStart(2, "0")}m`;
   return `${Math.floor(hours / 24)}d${hours % 24}h`;
 }
+
+/** `key  value` lines with the keys padded to one width. */
+export function formatFields(rows: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...rows.map(([key]) => key.length));
+  return rows
+    .map(([key, value]) => `${key.padEnd(width)}  ${value}`.trimEnd())
+    .join("\n")
+    .concat("\n");
+}

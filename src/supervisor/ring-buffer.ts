@@ -10,6 +10,7 @@ export class LineRing {
   readonly #maxLines: number;
   readonly #maxBytes: number;
   readonly #lines: LogLine[] = [];
+  readonly #listeners = new Set<(line: LogLine) => void>();
   #bytes = 0;
   #total = 0;
 
@@ -19,13 +20,21 @@ export class LineRing {
   }
 
   push(text: string, at = Date.now()): void {
-    this.#lines.push({ at, text });
+    const line = { at, text };
+    this.#lines.push(line);
     this.#bytes += text.length;
     this.#total += 1;
     while (this.#lines.length > this.#maxLines || (this.#bytes > this.#maxBytes && this.#lines.length > 1)) {
       const dropped = this.#lines.shift() as LogLine;
       this.#bytes -= dropped.text.length;
     }
+    for (const listener of this.#listeners) listener(line);
+  }
+
+  /** Calls `listener` with every line pushed from now on (`corral logs -f`); returns an unsubscribe. */
+  onLine(listener: (line: LogLine) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** The newest `count` lines, oldest first. */

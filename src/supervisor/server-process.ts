@@ -33,7 +33,7 @@ export interface ServerProcess {
   readonly startTime: string;
   readonly exited: Promise<ExitInfo>;
   readonly exitInfo: ExitInfo | undefined;
-  /** Writes one message line; returns false when the pipe is full or closed. */
+  /** Writes (or queues) one message line; false only when stdin is closed. */
   writeLine(line: string): boolean;
   closeStdin(): void;
 }
@@ -129,7 +129,9 @@ export function spawnServerProcess(options: SpawnServerOptions): ServerProcess {
     },
     writeLine(line) {
       if (child.stdin.destroyed || child.stdin.writableEnded) return false;
-      return child.stdin.write(`${line}\n`);
+      // write() returning false only means the pipe is full (backpressure): the line is queued.
+      child.stdin.write(`${line}\n`);
+      return true;
     },
     closeStdin() {
       if (!child.stdin.destroyed) child.stdin.end();

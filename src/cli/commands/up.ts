@@ -120,6 +120,7 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     gatewayConfig: config.gateway,
     logger,
     version: CORRAL_VERSION,
+    configSource: config.source,
   });
   const startedAt = Date.now();
   const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();

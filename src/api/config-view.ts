@@ -1,0 +1,105 @@
+// A server's runtime config as the REST API shows it, with secrets redacted: every env and header
+// value, credentials in a URL, and any other value that came from a `${…}` reference in the file
+// (the runtime form no longer says which did, so the file's raw text is read once to find them).
+
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import type { ServerConfig } from "../config/index.js";
+
+export const REDACTED = "***";
+
+/** Per server, the dotted paths (`args.1`, `url`) whose raw value holds a `${…}` reference. */
+export type DerivedPaths = ReadonlyMap<string, ReadonlySet<string>> | "unknown";
+
+/** Drops `//` and `/* … *\/` comments outside strings, so JSONC parses as YAML flow. */
+function stripJsonComments(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let at = 0; at < text.length; at += 1) {
+    const char = text[at];
+    if (inString) {
+      out += char;
+      if (char === "\\") {
+        out += text[at + 1] ?? "";
+        at += 1;
+      } else if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+      out += char;
+    } else if (char === "/" && text[at + 1] === "/") {
+      while (at < text.length && text[at] !== "\n") at += 1;
+      out += "\n";
+    } else if (char === "/" && text[at + 1] === "*") {
+      const end = text.indexOf("*/", at + 2);
+      at = end === -1 ? text.length : end + 1;
+    } else out += char;
+  }
+  return out;
+}
+
+function hasReference(text: string): boolean {
+  return text.replaceAll("$${", "").includes("${");
+}
+
+function collect(value: unknown, path: string, into: Set<string>): void {
+  if (typeof value === "string") {
+    if (hasReference(value)) into.add(path);
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries())
+      collect(item, path === "" ? String(index) : `${path}.${index}`, into);
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value))
+      collect(item, path === "" ? key : `${path}.${key}`, into);
+  }
+}
+
+/** Reads the config file's raw text; "unknown" (redact every string) when it cannot be read or parsed. */
+export function readDerivedPaths(source: string | undefined): DerivedPaths {
+  if (source === undefined) return "unknown";
+  try {
+    const text = readFileSync(source, "utf8").replace(/^\uFEFF/, "");
+    const data = parse(/\.jsonc?$/i.test(source) ? stripJsonComments(text) : text) as Record<string, unknown>;
+    const servers = (data?.mcpServers ?? data?.servers ?? {}) as Record<string, unknown>;
+    const paths = new Map<string, Set<string>>();
+    for (const [name, entry] of Object.entries(servers)) {
+      const found = new Set<string>();
+      collect(entry, "", found);
+      paths.set(name, found);
+    }
+    return paths;
+  } catch {
+    return "unknown";
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === "" && parsed.username === "") return url;
+    parsed.username = REDACTED;
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+const redactValues = (record: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.keys(record).map((key) => [key, REDACTED]));
+
+export function viewServerConfig(server: ServerConfig, derived: DerivedPaths): Record<string, unknown> {
+  const own = derived === "unknown" ? undefined : (derived.get(server.name) ?? new Set<string>());
+  const isDerived = (path: string) => own === undefined || own.has(path);
+  const pick = (path: string, value: string | undefined) =>
+    value === undefined ? undefined : isDerived(path) ? REDACTED : value;
+  const url = pick("url", server.url);
+  return {
+    ...server,
+    command: pick("command", server.command),
+    args: server.args.map((arg, index) => (isDerived(`args.${index}`) ? REDACTED : arg)),
+    cwd: pick("cwd", server.cwd),
+    url: url === undefined || url === REDACTED ? url : redactUrl(url),
+    env: redactValues(server.env),
+    headers: redactValues(server.headers),
+  };
+}

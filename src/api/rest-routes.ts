@@ -1,0 +1,250 @@
+// The REST API under /api/v1 plus the probes (docs/api.md; OpenAPI at /api/v1/openapi.json). Handlers
+// only read and shape what the supervisor and gateway know; errors go through error-responses.ts.
+
+import type { GatewayConfig } from "../config/index.js";
+import type { Gateway } from "../gateway/index.js";
+import type { Logger } from "../observability/index.js";
+import { readTreeUsage } from "../platform/index.js";
+import type { Supervisor } from "../supervisor/index.js";
+import { createArgumentValidator } from "./argument-validator.js";
+import { readBody } from "./body.js";
+import { type DerivedPaths, viewServerConfig } from "./config-view.js";
+import { type RestError, sendJson, sendRestError } from "./error-responses.js";
+import { executeRequest, parseExecuteRequest } from "./execute.js";
+import { followLogs, parseLogsQuery, tailLines } from "./logs.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import type { RestContext, RestRoute } from "./rest-router.js";
+import { viewServer } from "./server-views.js";
+import { viewStatus } from "./status-view.js";
+import { viewTools } from "./tool-views.js";
+
+export interface RestDeps {
+  readonly supervisor: Supervisor;
+  readonly gateway: Gateway;
+  readonly gatewayConfig: GatewayConfig;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly startedAt: number;
+  /** Which config values came from `${…}` references, for redaction. */
+  readonly derivedPaths: () => DerivedPaths;
+}
+
+const PREFIX = "/api/v1/mcp";
+
+export function createRestRoutes(deps: RestDeps): RestRoute[] {
+  const { supervisor, gateway } = deps;
+  const checkArguments = createArgumentValidator();
+  const disabled = () =>
+    new Set(gateway.upstreams.servers.filter((server) => server.disabled).map((server) => server.name));
+  const serverView = (name: string) => {
+    const status = supervisor.getServer(name);
+    return status === undefined ? undefined : viewServer(status, readTreeUsage, gateway.toolCount(name));
+  };
+  const notFound = (name: string): RestError => ({
+    code: "SERVER_NOT_FOUND",
+    message: `no server named "${name}"; see corral ps`,
+    server: name,
+  });
+  /** The server named in the path, or a 404 already sent. */
+  const knownServer = ({ params, response }: RestContext): string | undefined => {
+    const name = params.name ?? "";
+    if (supervisor.getServer(name) !== undefined) return name;
+    sendRestError(response, notFound(name));
+    return undefined;
+  };
+  let openApi: string | undefined;
+
+  const lifecycle = (action: "start" | "stop" | "restart"): RestRoute => ({
+    method: "POST",
+    path: `${PREFIX}/servers/{name}/${action}`,
+    async handle(context) {
+      context.request.resume();
+      const name = knownServer(context);
+      if (name === undefined) return;
+      if (action !== "stop" && gateway.upstreams.server(name)?.disabled === true) {
+        const message = `server "${name}" is disabled in the config; enable it there to ${action} it`;
+        sendRestError(context.response, { code: "STATE_CONFLICT", message, server: name });
+        return;
+      }
+      if (action === "start") supervisor.startServer(name);
+      else if (action === "stop") await supervisor.stopServer(name, "stop requested over the API");
+      else await supervisor.restartServer(name, "restart requested over the API");
+      const status = supervisor.getServer(name);
+      sendJson(context.response, 202, { server: name, action, state: status?.state, reason: status?.reason });
+    },
+  });
+
+  return [
+    {
+      method: "GET",
+      path: "/healthz",
+      handle: ({ response }) => sendJson(response, 200, { status: "ok" }),
+    },
+    {
+      method: "GET",
+      path: "/readyz",
+      handle: ({ response }) => {
+        // Ready once every eager server has either come up or failed with a reason.
+        const pending = supervisor
+          .listServers()
+          .filter((server) => server.start === "eager" && server.mode === "shared")
+          .filter(
+            (server) =>
+              server.state === "starting" || server.state === "backoff" || server.state === "stopped",
+          )
+          .filter((server) => !disabled().has(server.name));
+        const body = {
+          ready: pending.length === 0,
+          pending: pending.map((server) => ({
+            name: server.name,
+            state: server.state,
+            reason: server.reason,
+          })),
+        };
+        sendJson(response, pending.length === 0 ? 200 : 503, body);
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/openapi.json",
+      handle: ({ response }) => {
+        openApi ??= JSON.stringify(buildOpenApiDocument(deps.version));
+        response.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(openApi),
+        });
+        response.end(openApi);
+      },
+    },
+    {
+      method: "GET",
+      path: `${PREFIX}/servers`,
+      handle: ({ response }) => {
+        const servers = supervisor
+          .listServers()
+          .map((status) => viewServer(status, readTreeUsage, gateway.toolCount(status.name)));
+        sendJson(response, 200, {
+          servers,
+          uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+          version: deps.version,
+        });
+      },
+    },
+    {
+      method: "GET",
+      path: `${PREFIX}/servers/{name}`,
+      handle: (context) => {
+        const name = knownServer(context);
+        if (name === undefined) return;
+        const config = gateway.upstreams.server(name);
+        sendJson(context.response, 200, {
+          server: serverView(name),
+          tools: gateway.catalog.hasServer(name) ? viewTools(gateway, new Set([name])) : null,
+          config: config === undefined ? null : viewServerConfig(config, deps.derivedPaths()),
+        });
+      },
+    },
+    {
+      method: "GET",
+      path: `${PREFIX}/status`,
+      handle: ({ response }) =>
+        sendJson(
+          response,
+          200,
+          viewStatus({
+            servers: supervisor.listServers(),
+            disabled: disabled(),
+            sessions: gateway.sessionCount,
+            startedAt: deps.startedAt,
+            version: deps.version,
+          }),
+        ),
+    },
+    {
+      method: "GET",
+      path: `${PREFIX}/tools`,
+      handle: ({ response, query }) => {
+        const only = query.get("server");
+        if (only !== null && supervisor.getServer(only) === undefined) {
+          sendRestError(response, notFound(only));
+          return;
+        }
+        const scope = only === null ? undefined : new Set([only]);
+        const unlisted = supervisor
+          .listServers()
+          .filter(
+            (server) =>
+              (scope === undefined || scope.has(server.name)) && !gateway.catalog.hasServer(server.name),
+          )
+          .map((server) => ({ server: server.name, state: server.state, reason: server.reason }));
+        sendJson(response, 200, { tools: viewTools(gateway, scope), unlisted });
+      },
+    },
+    {
+      method: "POST",
+      path: `${PREFIX}/execute`,
+      async handle({ request, response }) {
+        const read = await readBody(request, deps.gatewayConfig.maxBodyBytes);
+        if (!read.ok) {
+          if (read.reason === "too-large") {
+            sendRestError(response, {
+              code: "BODY_TOO_LARGE",
+              message: `the body is larger than gateway.maxBodySize (${deps.gatewayConfig.maxBodyBytes} bytes)`,
+            });
+          }
+          return;
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(read.body.toString("utf8"));
+        } catch (error) {
+          sendRestError(response, {
+            code: "BAD_REQUEST",
+            message: `the body is not JSON: ${(error as Error).message}`,
+          });
+          return;
+        }
+        const parsed = parseExecuteRequest(body);
+        if ("error" in parsed) {
+          sendRestError(response, parsed.error);
+          return;
+        }
+        // A caller that goes away cancels the call upstream.
+        const gone = new AbortController();
+        response.once("close", () => {
+          if (!response.writableFinished) gone.abort();
+        });
+        const outcome = await executeRequest(
+          { gateway, supervisor, logger: deps.logger, checkArguments },
+          parsed.request,
+          gone.signal,
+        );
+        if (response.destroyed) return;
+        if ("error" in outcome) sendRestError(response, outcome.error);
+        else sendJson(response, 200, outcome.body);
+      },
+    },
+    {
+      method: "GET",
+      path: `${PREFIX}/servers/{name}/logs`,
+      handle: (context) => {
+        const name = knownServer(context);
+        if (name === undefined) return;
+        const query = parseLogsQuery(context.query);
+        if ("code" in query) {
+          sendRestError(context.response, query);
+          return;
+        }
+        if (query.follow) followLogs(supervisor, name, query.tail, context.response);
+        else
+          sendJson(context.response, 200, {
+            server: name,
+            lines: tailLines(supervisor.getInstances(name), query.tail),
+          });
+      },
+    },
+    lifecycle("start"),
+    lifecycle("stop"),
+    lifecycle("restart"),
+  ];
+}

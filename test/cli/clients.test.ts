@@ -1,0 +1,263 @@
+// `corral import` and `corral clients rewrite` with the real binary on sample configs of Claude
+// Desktop, Cursor, VS Code and Windsurf (test/fixtures/samples), each copied to the path its client
+// uses: merging and conflicts, the imported file validating, dry runs that change nothing, backups,
+// and rewritten entries that reach the gateway.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { fixtureServer, writeConfig } from "../api/api-config.js";
+import { CORRAL_BIN, type CorralRun, REPO_ROOT, runCorral } from "../helpers/corral-process.js";
+import { McpHttpClient } from "../helpers/mcp-http.js";
+
+const SAMPLES = fileURLToPath(new URL("../../../test/fixtures/samples/", import.meta.url));
+
+const CLIENTS = {
+  claude: { sample: "claude_desktop_config.json", at: "Claude/claude_desktop_config.json" },
+  cursor: { sample: "cursor-mcp.json", at: "project/.cursor/mcp.json" },
+  vscode: { sample: "vscode-mcp.jsonc", at: "project/.vscode/mcp.json" },
+  windsurf: { sample: "windsurf-mcp_config.json", at: ".codeium/windsurf/mcp_config.json" },
+} as const;
+type Client = keyof typeof CLIENTS;
+
+function corral(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
+  const result = spawnSync(process.execPath, [CORRAL_BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CORRAL_URL: undefined, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh folder with the client's sample at the path the client reads. */
+function placeSample(client: Client): { home: string; file: string } {
+  const home = mkdtempSync(join(tmpdir(), `corral-${client}-`));
+  const file = join(home, CLIENTS[client].at);
+  mkdirSync(dirname(file), { recursive: true });
+  copyFileSync(join(SAMPLES, CLIENTS[client].sample), file);
+  return { home, file };
+}
+
+const readYaml = (path: string) =>
+  parse(readFileSync(path, "utf8")) as { servers: Record<string, Record<string, unknown>> };
+
+describe("corral import", () => {
+  test("Claude Desktop: stdio servers; a dry run writes nothing; a second import changes nothing", () => {
+    const { home, file } = placeSample("claude");
+    const dry = corral(["import", file, "--dry-run"], home);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^added +filesystem$/m);
+    assert.match(dry.stdout, /dry run: .*corral\.yaml not changed; it would become:\n/);
+    assert.match(dry.stdout, /^\+ {3}memory:$/m);
+    assert.equal(existsSync(join(home, "corral.yaml")), false);
+
+    const done = corral(["import", file], home);
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^added +memory$/m);
+    const { servers } = readYaml(join(home, "corral.yaml"));
+    assert.deepEqual(servers.memory, {
+      command: "npx",
+      args: ["-y", "@modelcontextprotocol/server-memory"],
+      env: { MEMORY_FILE_PATH: "/Users/username/memory.jsonl" },
+    });
+    assert.deepEqual(servers.filesystem?.args, [
+      "-y",
+      "@modelcontextprotocol/server-filesystem",
+      "/Users/username/Desktop",
+      "/Users/username/Downloads",
+    ]);
+    const before = readFileSync(join(home, "corral.yaml"), "utf8");
+    const again = corral(["import", file, "--json"], home);
+    assert.equal(again.code, 0);
+    const report = JSON.parse(again.stdout) as {
+      written: boolean;
+      servers: { name: string; outcome: string }[];
+    };
+    assert.equal(report.written, false);
+    assert.deepEqual(
+      report.servers.map((server) => server.outcome),
+      ["unchanged", "unchanged"],
+    );
+    assert.equal(readFileSync(join(home, "corral.yaml"), "utf8"), before);
+    assert.equal(corral(["validate", join(home, "corral.yaml")], home).code, 0);
+  });
+
+  test("Cursor: env:VAR references become plain ones, url servers are kept; merged into an existing file, conflicts reported", () => {
+    const { home, file } = placeSample("cursor");
+    const target = join(home, "corral.yaml");
+    const existing = [
+      "# my servers",
+      "gateway:",
+      "  port: 11000",
+      "servers:",
+      "  memory: # already here, defined differently",
+      "    command: mcp-server-memory",
+      "",
+    ].join("\n");
+    writeFileSync(target, existing);
+    const result = corral(["import", file], home);
+    assert.equal(result.code, 1, "a conflict is exit 1");
+    assert.match(result.stdout, /^conflict +memory: .* already defines it differently; not imported$/m);
+    assert.match(result.stdout, /^added +github$/m);
+    assert.match(result.stdout, /^added +docs$/m);
+    const text = readFileSync(target, "utf8");
+    assert.ok(text.startsWith("# my servers\n"), "comments are kept");
+    assert.match(text, /# already here, defined differently\n {4}command: mcp-server-memory/);
+    const { servers } = readYaml(target);
+    assert.deepEqual(servers.github?.env, { GITHUB_PERSONAL_ACCESS_TOKEN: `\${GITHUB_TOKEN}` });
+    assert.deepEqual(servers.docs, {
+      url: "https://mcp.example.com/mcp",
+      headers: { Authorization: `Bearer \${DOCS_TOKEN}` },
+    });
+    const valid = corral(["validate", target], home, { GITHUB_TOKEN: "t", DOCS_TOKEN: "d" });
+    assert.equal(valid.code, 0, valid.stderr);
+  });
+
+  test("VS Code: JSONC with inputs, type and comments; input:id references become variables with a note", () => {
+    const { home, file } = placeSample("vscode");
+    const result = corral(["import", file, "--config", "servers.yaml"], home);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /note: Perplexity\.env\.PERPLEXITY_API_KEY: VS Code input "perplexity-key" became \$\{PERPLEXITY_KEY\}/,
+    );
+    const { servers } = readYaml(join(home, "servers.yaml"));
+    assert.deepEqual(Object.keys(servers), ["Perplexity", "memory", "github"]);
+    assert.deepEqual(servers.Perplexity?.env, { PERPLEXITY_API_KEY: `\${PERPLEXITY_KEY}` });
+    assert.equal(servers.Perplexity?.type, undefined);
+    assert.deepEqual(servers.github, { transport: "http", url: "https://api.githubcopilot.com/mcp/" });
+    const valid = corral(["validate", join(home, "servers.yaml")], home, { PERPLEXITY_KEY: "k" });
+    assert.equal(valid.code, 0, valid.stderr);
+  });
+
+  test("Windsurf: serverUrl becomes url (sse by its path); client-only keys are dropped with a note", () => {
+    const { home, file } = placeSample("windsurf");
+    const result = corral(["import", file], home);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /note: sequential-thinking: not imported \(client-only settings\): alwaysAllow/,
+    );
+    const { servers } = readYaml(join(home, "corral.yaml"));
+    assert.deepEqual(servers.figma, { transport: "sse", url: "https://figma.example.com/sse" });
+    assert.equal(servers.memory?.disabled, false);
+    assert.equal(corral(["validate", join(home, "corral.yaml")], home).code, 0);
+  });
+
+  test("usage errors exit 2; a missing file exits 1", () => {
+    const home = mkdtempSync(join(tmpdir(), "corral-import-"));
+    assert.equal(corral(["import"], home).code, 2);
+    assert.equal(corral(["import", "a.json", "--client", "emacs"], home).code, 2);
+    assert.equal(corral(["import", "a.json", "--config", "corral.json"], home).code, 2);
+    const missing = corral(["import", "nope.json"], home);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read .*nope\.json: ENOENT/);
+  });
+});
+
+describe("corral clients rewrite", () => {
+  let gateway: CorralRun;
+
+  before(async () => {
+    // Servers named like the samples' (the tests care about names and reachability, not tools).
+    const { path } = writeConfig(() => ({
+      filesystem: fixtureServer("healthy"),
+      memory: fixtureServer("healthy"),
+      github: fixtureServer("healthy"),
+      "sequential-thinking": fixtureServer("healthy"),
+    }));
+    gateway = await runCorral(["up", "--config", path]);
+  });
+  after(async () => {
+    await gateway?.[Symbol.asyncDispose]();
+  });
+
+  const backups = (file: string) =>
+    readdirSync(dirname(file)).filter((name) => name.includes(".corral-backup-"));
+
+  for (const client of Object.keys(CLIENTS) as Client[]) {
+    test(`${client}: --dry-run prints the diff and changes nothing; then a backup and the rewrite`, async () => {
+      const { home, file } = placeSample(client);
+      const original = readFileSync(file, "utf8");
+      const dry = corral(["clients", "rewrite", file, "--dry-run", "--url", gateway.url], home);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /^rewritten +memory$/m);
+      assert.match(dry.stdout, /dry run: .* not changed; it would become:\n/);
+      assert.match(dry.stdout, /^[-+] /m);
+      assert.equal(readFileSync(file, "utf8"), original, "unchanged on --dry-run");
+      assert.deepEqual(backups(file), []);
+
+      const done = corral(["clients", "rewrite", file, "--json", "--url", gateway.url], home);
+      assert.equal(done.code, 0, done.stderr);
+      const report = JSON.parse(done.stdout) as {
+        client: string;
+        backup: string;
+        servers: { name: string; outcome: string }[];
+      };
+      assert.equal(report.client, client);
+      assert.equal(readFileSync(report.backup, "utf8"), original, "the backup holds the original");
+      const rewritten = JSON.parse(readFileSync(file, "utf8")) as Record<
+        string,
+        Record<string, Record<string, unknown>>
+      >;
+      const servers = (client === "vscode" ? rewritten.servers : rewritten.mcpServers) ?? {};
+      const memoryUrl = `${gateway.url}/servers/memory/mcp`;
+      const expected = {
+        claude: { command: "corral", args: ["connect", "memory", "--url", gateway.url] },
+        cursor: { url: memoryUrl },
+        vscode: { type: "http", url: memoryUrl },
+        windsurf: { serverUrl: memoryUrl },
+      }[client];
+      assert.deepEqual(servers.memory, expected);
+      if (client !== "claude") {
+        const mcp = await McpHttpClient.connect(String(servers.memory?.url ?? servers.memory?.serverUrl));
+        assert.equal((mcp.initializeResult?.serverInfo as { name?: string } | undefined)?.name, "healthy");
+        await mcp.delete();
+      }
+      // Names the gateway does not have stay as they were.
+      const skipped = report.servers
+        .filter((server) => server.outcome === "skipped")
+        .map((server) => server.name);
+      const expectedSkipped = { claude: [], cursor: ["docs"], vscode: ["Perplexity"], windsurf: ["figma"] }[
+        client
+      ];
+      assert.deepEqual(skipped, expectedSkipped);
+      const before = JSON.parse(
+        original.replace(/^\s*\/\/.*$/gm, "").replace(/\/\*.*?\*\//g, ""),
+      ) as typeof rewritten;
+      for (const name of skipped) {
+        const key = client === "vscode" ? "servers" : "mcpServers";
+        assert.deepEqual(servers[name], before[key]?.[name]);
+      }
+      if (client === "vscode") assert.deepEqual(rewritten.inputs, before.inputs, "other keys are kept");
+
+      const again = corral(["clients", "rewrite", file, "--url", gateway.url], home);
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /nothing to rewrite/);
+      assert.equal(backups(file).length, 1, "no second backup");
+    });
+  }
+
+  test("no gateway at --url is exit 1 and the file is untouched; usage errors exit 2", () => {
+    const { home, file } = placeSample("cursor");
+    const original = readFileSync(file, "utf8");
+    const result = corral(["clients", "rewrite", file, "--url", "http://127.0.0.1:1"], home);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no gateway answered/);
+    assert.equal(readFileSync(file, "utf8"), original);
+    assert.equal(corral(["clients", "list"], REPO_ROOT).code, 2);
+    assert.equal(corral(["clients", "rewrite"], REPO_ROOT).code, 2);
+  });
+});
