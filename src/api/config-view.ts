@@ -5,37 +5,12 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import type { ServerConfig } from "../config/index.js";
+import { stripJsonComments } from "../config/index.js";
 
 export const REDACTED = "***";
 
 /** Per server, the dotted paths (`args.1`, `url`) whose raw value holds a `${…}` reference. */
 export type DerivedPaths = ReadonlyMap<string, ReadonlySet<string>> | "unknown";
-
-/** Drops `//` and `/* … *\/` comments outside strings, so JSONC parses as YAML flow. */
-function stripJsonComments(text: string): string {
-  let out = "";
-  let inString = false;
-  for (let at = 0; at < text.length; at += 1) {
-    const char = text[at];
-    if (inString) {
-      out += char;
-      if (char === "\\") {
-        out += text[at + 1] ?? "";
-        at += 1;
-      } else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-      out += char;
-    } else if (char === "/" && text[at + 1] === "/") {
-      while (at < text.length && text[at] !== "\n") at += 1;
-      out += "\n";
-    } else if (char === "/" && text[at + 1] === "*") {
-      const end = text.indexOf("*/", at + 2);
-      at = end === -1 ? text.length : end + 1;
-    } else out += char;
-  }
-  return out;
-}
 
 function hasReference(text: string): boolean {
   return text.replaceAll("$${", "").includes("${");

@@ -5,6 +5,7 @@
 
 import { basename } from "node:path";
 import { parse } from "yaml";
+import { stripJsonComments } from "../config/index.js";
 
 export const CLIENT_KINDS = ["claude", "cursor", "vscode", "windsurf"] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -19,32 +20,6 @@ export interface ClientConfig {
 }
 
 const SERVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
-
-/** Drops `//` and block comments outside strings (VS Code's mcp.json is JSONC). */
-export function stripJsonComments(text: string): string {
-  let out = "";
-  let inString = false;
-  for (let at = 0; at < text.length; at += 1) {
-    const char = text[at];
-    if (inString) {
-      out += char;
-      if (char === "\\") {
-        out += text[at + 1] ?? "";
-        at += 1;
-      } else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-      out += char;
-    } else if (char === "/" && text[at + 1] === "/") {
-      while (at < text.length && text[at] !== "\n") at += 1;
-      out += "\n";
-    } else if (char === "/" && text[at + 1] === "*") {
-      const end = text.indexOf("*/", at + 2);
-      at = end === -1 ? text.length : end + 1;
-    } else out += char;
-  }
-  return out;
-}
 
 /** Which client a file belongs to: by its path, else by its content. */
 export function detectClient(path: string, document: Record<string, unknown>): ClientKind {

@@ -7,4 +7,5 @@ export { formatConfigIssues } from "./format-issues.js";
 export { buildConfigJsonSchema } from "./json-schema.js";
 export { loadConfigFile, parseConfigText } from "./load.js";
 export { parseSize } from "./size.js";
+export { stripJsonComments } from "./strip-json-comments.js";
 export type * from "./types.js";

@@ -200,16 +200,17 @@ export class Upstreams {
     const state = status?.state ?? "unknown";
     const retry =
       retryAt === undefined ? "" : `; next try in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))}s`;
-    return gatewayError(
-      GATEWAY_ERROR.serverUnavailable,
-      `server "${name}" is ${state}: ${detail ?? status?.reason ?? "not ready"}${retry}`,
-      {
-        server: name,
-        state,
-        reason: status?.reason,
-        ...(retryAt === undefined ? {} : { retryAt: new Date(retryAt).toISOString() }),
-      },
-    );
+    // The backoff reason already says when the next try is, and an acquire error already names the
+    // server and its state: say each thing once.
+    const why = (detail ?? status?.reason ?? "not ready")
+      .replace(new RegExp(`^server "${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}" is \\w+: `), "")
+      .replace(/; next try in [^;]*$/, "");
+    return gatewayError(GATEWAY_ERROR.serverUnavailable, `server "${name}" is ${state}: ${why}${retry}`, {
+      server: name,
+      state,
+      reason: status?.reason,
+      ...(retryAt === undefined ? {} : { retryAt: new Date(retryAt).toISOString() }),
+    });
   }
 
   /** All connections, for cancellation and shutdown. */
