@@ -1,5 +1,7 @@
-// Builds runtime ServerConfig objects for supervisor tests, with production defaults unless overridden.
-import type { ServerConfig } from "../../src/config/index.js";
+// Builds runtime ServerConfig objects for supervisor tests through the real config loader, so they
+// carry exactly the production defaults unless overridden.
+import { join } from "node:path";
+import { parseConfigText, type ServerConfig } from "../../src/config/index.js";
 import { type FixtureName, fixturePath } from "../fixtures/fixture-path.js";
 
 type Overrides = { -readonly [K in keyof ServerConfig]?: ServerConfig[K] };
@@ -10,37 +12,14 @@ export function fixtureServer(
   args: readonly string[] = [],
   overrides: Overrides = {},
 ): ServerConfig {
-  return {
-    name,
-    transport: "stdio",
-    command: process.execPath,
-    args: [fixturePath(fixture), ...args],
-    env: {},
-    inheritEnv: [],
-    cwd: process.cwd(),
-    headers: {},
-    mode: "shared",
-    replicas: 1,
-    maxInstances: 16,
-    idleTimeoutMs: null,
-    start: "eager",
-    restart: {
-      enabled: true,
-      initialDelayMs: 1_000,
-      maxDelayMs: 60_000,
-      resetAfterMs: 600_000,
-      maxFailures: 5,
-      jitter: 0.1,
-    },
-    stop: { stdinGraceMs: 2_000, termGraceMs: 5_000 },
-    health: { intervalMs: 30_000, timeoutMs: 5_000, failureThreshold: 3 },
-    startupTimeoutMs: 30_000,
-    requestTimeoutMs: 60_000,
-    tools: { deny: [] },
-    prefix: name,
-    disabled: false,
-    ...overrides,
-  };
+  const text = JSON.stringify({
+    servers: { [name]: { command: process.execPath, args: [fixturePath(fixture), ...args] } },
+  });
+  const loaded = parseConfigText(text, join(process.cwd(), "corral.json"), { env: {} });
+  if (!loaded.ok) throw new Error(`fixture config for ${name} is invalid: ${JSON.stringify(loaded.issues)}`);
+  const [server] = loaded.config.servers;
+  if (server === undefined) throw new Error("the loader returned no server");
+  return { ...server, ...overrides };
 }
 
 /** Restart, stop and health timings scaled down so tests run in milliseconds, not minutes. */
