@@ -76,9 +76,29 @@ const schemas: Record<string, Schema> = {
     since: { type: "string", format: "date-time" },
     pid: nullable("integer"),
     restarts: { type: "integer" },
-    memoryBytes: nullable("integer", { description: "Resident memory of the process and its descendants." }),
+    memoryBytes: nullable("integer", {
+      description:
+        "Memory of the instance: its cgroup's accounting, else the resident memory of its process tree.",
+    }),
     cpuSeconds: nullable("number"),
     nextAttemptAt: nullable("string", { format: "date-time" }),
+    limits: {
+      oneOf: [
+        { type: "null" },
+        object({
+          memoryBytes: nullable("integer"),
+          cpu: nullable("number"),
+          pids: nullable("integer"),
+          enforcement: {
+            type: "object",
+            additionalProperties: { type: "string", enum: ["enforced", "advisory"] },
+            description:
+              "Per limit (memory, cpu, pids): kept by the cgroup, or polled (limits.enforce: best-effort).",
+          },
+          cgroup: { type: ["string", "null"], enum: ["v1", "v2", null] },
+        }),
+      ],
+    },
   }),
   Server: object({
     name: { type: "string" },

@@ -4,7 +4,6 @@
 import type { GatewayConfig } from "../config/index.js";
 import type { Gateway } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
-import { readTreeUsage } from "../platform/index.js";
 import type { Supervisor } from "../supervisor/index.js";
 import { createArgumentValidator } from "./argument-validator.js";
 import { readBody } from "./body.js";
@@ -38,7 +37,9 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
     new Set(gateway.upstreams.servers.filter((server) => server.disabled).map((server) => server.name));
   const serverView = (name: string) => {
     const status = supervisor.getServer(name);
-    return status === undefined ? undefined : viewServer(status, readTreeUsage, gateway.toolCount(name));
+    return status === undefined
+      ? undefined
+      : viewServer(status, (instance) => supervisor.instanceUsage(instance.id), gateway.toolCount(name));
   };
   const notFound = (name: string): RestError => ({
     code: "SERVER_NOT_FOUND",
@@ -122,7 +123,13 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       handle: ({ response }) => {
         const servers = supervisor
           .listServers()
-          .map((status) => viewServer(status, readTreeUsage, gateway.toolCount(status.name)));
+          .map((status) =>
+            viewServer(
+              status,
+              (instance) => supervisor.instanceUsage(instance.id),
+              gateway.toolCount(status.name),
+            ),
+          );
         sendJson(response, 200, {
           servers,
           uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),

@@ -14,6 +14,18 @@ export interface InstanceView {
   readonly memoryBytes: number | null;
   readonly cpuSeconds: number | null;
   readonly nextAttemptAt: string | null;
+  /** Limits of the running process and how each is kept; null without limits or process. */
+  readonly limits: LimitsView | null;
+}
+
+export interface LimitsView {
+  readonly memoryBytes: number | null;
+  readonly cpu: number | null;
+  readonly pids: number | null;
+  /** Per limit: "enforced" (by the instance's cgroup) or "advisory" (polled, best-effort). */
+  readonly enforcement: Readonly<Record<string, string>>;
+  /** "v1" or "v2" when the instance has its own cgroup, else null. */
+  readonly cgroup: string | null;
 }
 
 export interface ServerView {
@@ -41,12 +53,22 @@ export function viewInstance(status: InstanceStatus, usage: ProcessUsage | undef
     memoryBytes: usage?.rssBytes ?? null,
     cpuSeconds: usage === undefined ? null : Number(usage.cpuSeconds.toFixed(2)),
     nextAttemptAt: status.nextAttemptAt === undefined ? null : new Date(status.nextAttemptAt).toISOString(),
+    limits:
+      status.limits === undefined
+        ? null
+        : {
+            memoryBytes: status.limits.memoryBytes ?? null,
+            cpu: status.limits.cpu ?? null,
+            pids: status.limits.pids ?? null,
+            enforcement: status.limits.enforcement,
+            cgroup: status.limits.cgroup ?? null,
+          },
   };
 }
 
 export function viewServer(
   status: ServerStatus,
-  readUsage: (pid: number) => ProcessUsage | undefined,
+  readUsage: (instance: InstanceStatus) => ProcessUsage | undefined,
   toolCount: number | null = null,
 ): ServerView {
   const lastError = status.instances
@@ -61,7 +83,7 @@ export function viewServer(
     start: status.start,
     desiredInstances: status.desiredInstances,
     instances: status.instances.map((instance) =>
-      viewInstance(instance, instance.pid === undefined ? undefined : readUsage(instance.pid)),
+      viewInstance(instance, instance.pid === undefined ? undefined : readUsage(instance)),
     ),
     tools: toolCount,
     lastError: lastError ?? null,

@@ -23,6 +23,7 @@ const USAGE = `corral ${CORRAL_VERSION}: supervisor and gateway for MCP servers
 Usage:
   corral up [--config FILE] [--host H] [--port P] [--state-dir DIR] [--log-level L] [--log-format pretty|json]
             [--containment auto|pid-namespace|user-pid-namespace|parent-death-signal|process-group]
+            [--cgroups auto|v2|v1|none]
   corral validate [FILE] [--json]
   corral ps [--url URL] [--json]
   corral status [--url URL] [--json]                 ok | degraded (exit 0), down (exit 1)

@@ -1,4 +1,6 @@
+export * from "./cgroups.js";
 export * from "./containment.js";
 export * from "./proc.js";
+export * from "./sandbox.js";
 export * from "./signals.js";
 export * from "./which.js";

@@ -1,5 +1,7 @@
 // Instance states and the events that report each change of state, with its reason.
 
+import type { LimitsStatus } from "./limits.js";
+
 export const INSTANCE_STATES = [
   "stopped",
   "starting",
@@ -39,6 +41,8 @@ export interface InstanceStatus {
   readonly consecutiveFailures: number;
   readonly nextAttemptAt: number | undefined;
   readonly lastError: string | undefined;
+  /** The running process's limits and how each is kept (cgroup-enforced or advisory). */
+  readonly limits?: LimitsStatus;
 }
 
 /** Short human durations for reasons: 850ms, 2.5s, 3m12s. */

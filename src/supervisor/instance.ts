@@ -6,12 +6,13 @@ import {
   computeBackoffDelay,
   delay,
   describeError,
+  isCorralError,
   isJsonRpcRequest,
   isJsonRpcResponse,
   type JsonRpcMessage,
 } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
-import type { Containment } from "../platform/index.js";
+import type { Containment, ProcessUsage } from "../platform/index.js";
 import { ControlChannel } from "./control-channel.js";
 import {
   formatDuration,
@@ -19,7 +20,13 @@ import {
   type InstanceStatus,
   type Transition,
 } from "./instance-state.js";
-import { type Link, type LinkCallbacks, openProcessLink, type RemoteLinkOpener } from "./link.js";
+import {
+  type Link,
+  type LinkCallbacks,
+  openProcessLink,
+  type ProcessIsolation,
+  type RemoteLinkOpener,
+} from "./link.js";
 import { LineRing } from "./ring-buffer.js";
 import type { StateDir } from "./state-dir.js";
 import { createStderrForwarder } from "./stderr-log.js";
@@ -31,6 +38,7 @@ export interface InstanceOptions {
   readonly id: string;
   readonly server: ServerConfig;
   readonly containment: Containment;
+  readonly isolation: ProcessIsolation;
   readonly stateDir: StateDir;
   readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -75,6 +83,7 @@ export class Instance {
   #messageListener: MessageListener | undefined;
   #garbageLines = 0;
   #lastStop: StopOutcome | undefined;
+  #spawns = 0;
   readonly #stateWaiters = new Set<() => void>();
   readonly #endListeners = new Set<(reason: string) => void>();
 
@@ -116,7 +125,13 @@ export class Instance {
       consecutiveFailures: this.#failures,
       nextAttemptAt: this.#state === "backoff" ? this.#nextAttemptAt : undefined,
       lastError: this.#lastError,
+      ...(this.#process?.limits === undefined ? {} : { limits: this.#process.limits }),
     };
+  }
+
+  /** Memory and CPU of the running process (its cgroup, else its process tree); undefined otherwise. */
+  usage(): ProcessUsage | undefined {
+    return this.#process?.usage?.();
   }
 
   /**
@@ -221,6 +236,12 @@ export class Instance {
       const outcome = await this.#runOnce(signal, reason);
       if (outcome === undefined || signal.aborted) return;
       this.#lastError = outcome.reason;
+      if (outcome.permanent) {
+        // Retrying cannot help (a limit the host cannot enforce): say so at once.
+        this.#failures += 1;
+        this.#transition("failed", outcome.reason);
+        return;
+      }
       // A run that stayed ready long enough wipes the slate: this failure is the first of a new series.
       if (outcome.readyForMs >= policy.resetAfterMs) this.#failures = 0;
       this.#failures += 1;
@@ -254,7 +275,7 @@ export class Instance {
   async #runOnce(
     signal: AbortSignal,
     reason: string,
-  ): Promise<{ reason: string; readyForMs: number } | undefined> {
+  ): Promise<{ reason: string; readyForMs: number; permanent?: boolean } | undefined> {
     const server = this.#options.server;
     this.#transition("starting", reason);
     const forwarder = createStderrForwarder(this.#logger);
@@ -269,7 +290,12 @@ export class Instance {
     try {
       process = await this.#openLink(callbacks, signal);
     } catch (error) {
-      return signal.aborted ? undefined : { reason: describeError(error), readyForMs: 0 };
+      if (signal.aborted) return undefined;
+      return {
+        reason: describeError(error),
+        readyForMs: 0,
+        permanent: isCorralError(error, "ISOLATION_UNAVAILABLE"),
+      };
     }
     const control = new ControlChannel(server.name, (line) => process.writeLine(line));
     this.#process = process;
@@ -311,9 +337,14 @@ export class Instance {
   }
 
   async #openLink(callbacks: LinkCallbacks, signal: AbortSignal): Promise<Link> {
-    const { server, containment, gatewayEnv, stateDir, openRemoteLink } = this.#options;
+    const { server, containment, gatewayEnv, stateDir, openRemoteLink, isolation } = this.#options;
     if (server.transport === "stdio") {
-      return openProcessLink({ server, containment, gatewayEnv, stateDir: stateDir.path }, callbacks);
+      this.#spawns += 1;
+      const name = `${this.#options.id}.${this.#spawns}`;
+      return openProcessLink(
+        { server, containment, gatewayEnv, stateDir: stateDir.path, isolation, name },
+        callbacks,
+      );
     }
     if (openRemoteLink === undefined)
       throw new Error(`no way to reach ${server.transport} servers in this process`);

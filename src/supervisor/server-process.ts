@@ -6,7 +6,15 @@ import { mkdirSync } from "node:fs";
 import { constants } from "node:os";
 import type { ServerConfig } from "../config/index.js";
 import { CorralError } from "../core/index.js";
-import { type Containment, readProcessStat, resolveExecutable, wrapCommand } from "../platform/index.js";
+import {
+  type Containment,
+  cgroupJoinPrefix,
+  readProcessStat,
+  resolveExecutable,
+  type SandboxTools,
+  sandboxArgv,
+  wrapCommand,
+} from "../platform/index.js";
 import { LineSplitter } from "./line-splitter.js";
 
 export interface ExitInfo {
@@ -25,6 +33,10 @@ export interface SpawnServerOptions {
   readonly onStdoutLine: (line: Buffer) => void;
   readonly onStderrLine: (line: string) => void;
   readonly maxLineBytes?: number;
+  /** `cgroup.procs` files the process joins before the server runs (platform cgroupJoinPrefix). */
+  readonly cgroupProcsFiles?: readonly string[];
+  /** Runs the server inside bubblewrap with the server's `sandbox` settings. */
+  readonly sandboxTools?: SandboxTools;
 }
 
 export interface ServerProcess {
@@ -71,10 +83,25 @@ export function spawnServerProcess(options: SpawnServerOptions): ServerProcess {
       { server: server.name },
     );
   }
-  const wrapped = wrapCommand(containment, executable, server.args);
+  // Outside in: join the cgroups, then the containment (PID namespace), then the sandbox, then the server.
+  const [inner = executable, ...innerArgs] =
+    options.sandboxTools === undefined || server.sandbox === undefined
+      ? [executable, ...server.args]
+      : sandboxArgv(
+          options.sandboxTools,
+          { ...server.sandbox, cwd: server.cwd },
+          server.name,
+          executable,
+          server.args,
+        );
+  const wrapped = wrapCommand(containment, inner, innerArgs);
+  const argv =
+    options.cgroupProcsFiles === undefined || options.cgroupProcsFiles.length === 0
+      ? [wrapped.command, ...wrapped.args]
+      : [...cgroupJoinPrefix(options.cgroupProcsFiles), wrapped.command, ...wrapped.args];
   let child: ChildProcessWithoutNullStreams;
   try {
-    child = spawn(wrapped.command, [...wrapped.args], {
+    child = spawn(argv[0] ?? wrapped.command, argv.slice(1), {
       cwd: server.cwd,
       env,
       detached: true, // own session and process group: the stop ladder signals the group

@@ -4,7 +4,14 @@
 import type { CorralConfig, InstanceMode, ServerConfig, StartPolicy, Transport } from "../config/index.js";
 import { CorralError } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
-import type { Containment } from "../platform/index.js";
+import {
+  type CgroupHost,
+  type Containment,
+  detectCgroups,
+  listDescendants,
+  listProcesses,
+  type ProcessUsage,
+} from "../platform/index.js";
 import { Instance } from "./instance.js";
 import {
   formatDuration,
@@ -12,12 +19,14 @@ import {
   type InstanceStatus,
   type Transition,
 } from "./instance-state.js";
-import type { RemoteLinkOpener } from "./link.js";
+import type { ProcessIsolation, RemoteLinkOpener } from "./link.js";
 import { type ReapOutcome, reapLeftovers, type StateDir } from "./state-dir.js";
 
 export interface SupervisorOptions {
   readonly config: CorralConfig;
   readonly containment: Containment;
+  /** Where instances get their cgroups (limits, usage); none when absent. */
+  readonly cgroups?: CgroupHost;
   readonly stateDir: StateDir;
   readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -81,9 +90,15 @@ export class Supervisor {
   readonly #sessionUse = new Map<Instance, SessionInstanceUse>();
   readonly #removalListeners = new Set<(instance: Instance, reason: string) => void>();
   #disposed = false;
+  readonly #isolation: ProcessIsolation;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    const maxProcesses = options.config.gateway.maxProcesses;
+    this.#isolation = {
+      cgroups: options.cgroups ?? detectCgroups({ mode: "none", key: "" }),
+      ...(maxProcesses === undefined ? {} : { admit: (server: string) => this.#admit(server, maxProcesses) }),
+    };
     for (const server of options.config.servers) {
       const count = server.mode === "shared" ? server.replicas : 0;
       const instances = Array.from({ length: count }, (_, slot) => this.#createInstance(server, slot));
@@ -105,6 +120,10 @@ export class Supervisor {
   /** Ends leftovers of a previous run, then starts every eager server (without waiting for ready). */
   async start(): Promise<ReapOutcome[]> {
     const reaped = await reapLeftovers(this.#options.stateDir);
+    const swept = await this.#isolation.cgroups.sweep();
+    if (swept.length > 0) {
+      this.#options.logger.warn({ cgroups: swept }, "removed cgroups left by a previous run");
+    }
     for (const outcome of reaped.filter((item) => item.killed > 0)) {
       this.#options.logger.warn(
         { server: outcome.record.server, pid: outcome.record.pid, killed: outcome.killed },
@@ -263,6 +282,40 @@ export class Supervisor {
     for (const entry of all) clearTimeout(entry.idleTimer);
     for (const use of this.#sessionUse.values()) clearTimeout(use.timer);
     await Promise.all(all.flatMap((entry) => entry.instances.map((instance) => instance.stop(reason))));
+    this.#isolation.cgroups.close();
+  }
+
+  /** Processes of every running instance, descendants included (what `maxProcesses` bounds). */
+  managedProcessCount(): number {
+    const processes = listProcesses();
+    let count = 0;
+    for (const entry of this.#entries.values()) {
+      for (const instance of entry.instances) {
+        const pid = instance.status.pid;
+        if (pid !== undefined) count += 1 + listDescendants(pid, processes).length;
+      }
+    }
+    return count;
+  }
+
+  /** Memory and CPU of one instance, by id; undefined when it runs no process. */
+  instanceUsage(id: string): ProcessUsage | undefined {
+    for (const entry of this.#entries.values()) {
+      const instance = entry.instances.find((candidate) => candidate.status.id === id);
+      if (instance !== undefined) return instance.usage();
+    }
+    return undefined;
+  }
+
+  #admit(server: string, maxProcesses: number): void {
+    const count = this.managedProcessCount();
+    if (count >= maxProcesses) {
+      throw new CorralError(
+        "PROCESS_BUDGET_EXHAUSTED",
+        `cannot start server "${server}": ${count} managed processes already, gateway.maxProcesses is ${maxProcesses}; stop a server or raise maxProcesses`,
+        { server },
+      );
+    }
   }
 
   #entry(name: string): ServerEntry {
@@ -290,6 +343,7 @@ export class Supervisor {
       ...(openRemoteLink === undefined ? {} : { openRemoteLink }),
       server,
       containment,
+      isolation: this.#isolation,
       stateDir,
       gatewayEnv,
       logger,

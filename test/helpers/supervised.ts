@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { ServerConfig } from "../../src/config/index.js";
 import { createSilentLogger } from "../../src/observability/index.js";
 import {
+  type CgroupHost,
   detectContainment,
   isProcessAlive,
   listDescendants,
@@ -30,7 +31,13 @@ export interface Supervised extends AsyncDisposable {
 
 export async function startSupervised(
   servers: readonly ServerConfig[],
-  options: { random?: () => number; stateDir?: string } = {},
+  options: {
+    random?: () => number;
+    stateDir?: string;
+    cgroups?: CgroupHost;
+    maxProcesses?: number;
+    gatewayEnv?: Readonly<Record<string, string | undefined>>;
+  } = {},
 ): Promise<Supervised> {
   const folder = options.stateDir ?? mkdtempSync(join(tmpdir(), "corral-test-"));
   const stateDir = openStateDir(folder);
@@ -47,12 +54,14 @@ export async function startSupervised(
         allowedOrigins: [],
         maxBodyBytes: 4 * 1024 * 1024,
         sessionIdleTimeoutMs: 3_600_000,
+        ...(options.maxProcesses === undefined ? {} : { maxProcesses: options.maxProcesses }),
       },
       servers,
     },
     containment: detectContainment(),
     stateDir,
-    gatewayEnv: process.env,
+    gatewayEnv: options.gatewayEnv ?? process.env,
+    ...(options.cgroups === undefined ? {} : { cgroups: options.cgroups }),
     logger: createSilentLogger(),
     clientInfo: { name: "corral-test", version: "0" },
     ...(options.random === undefined ? {} : { random: options.random }),

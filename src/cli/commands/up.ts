@@ -8,7 +8,15 @@ import { formatConfigIssues, loadConfigFile } from "../../config/index.js";
 import { describeError, isCorralError } from "../../core/index.js";
 import { Gateway, ROUTABLE_CLIENT_CAPABILITIES } from "../../gateway/index.js";
 import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
-import { CONTAINMENT_KINDS, type ContainmentKind, chooseContainment } from "../../platform/index.js";
+import {
+  CGROUP_MODES,
+  type CgroupMode,
+  CONTAINMENT_KINDS,
+  type ContainmentKind,
+  cgroupKey,
+  chooseContainment,
+  detectCgroups,
+} from "../../platform/index.js";
 import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
 import { openRemoteLink } from "../../upstream/index.js";
 import { resolveConfigPath } from "../config-path.js";
@@ -61,6 +69,7 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
       "log-level": { type: "string" },
       "log-format": { type: "string" },
       containment: { type: "string" },
+      cgroups: { type: "string" },
     },
     strict: true,
   });
@@ -98,14 +107,29 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     io.stderr(`corral: ${describeError(error)}\n`);
     return EXIT_FAILURE;
   }
+  const cgroupMode = values.cgroups ?? io.env.CORRAL_CGROUPS ?? "auto";
+  if (!(CGROUP_MODES as readonly string[]).includes(cgroupMode)) {
+    throw new UsageError(`--cgroups must be one of ${CGROUP_MODES.join(", ")}; got "${cgroupMode}"`);
+  }
+  // The state dir names this gateway's cgroups, so a restart on it finds (and sweeps) its leftovers.
+  const cgroups = detectCgroups({ mode: cgroupMode as CgroupMode, key: cgroupKey(stateDir.path) });
   logger.info(
-    { config: configPath, stateDir: stateDir.path, containment: containment.kind },
+    {
+      config: configPath,
+      stateDir: stateDir.path,
+      containment: containment.kind,
+      cgroups: cgroups.version,
+    },
     `corral ${CORRAL_VERSION} starting`,
   );
+  if (cgroups.version === "none" || Object.keys(cgroups.unavailable).length > 0) {
+    logger.info({ cgroups: cgroups.description, unavailable: cgroups.unavailable }, "limits");
+  }
 
   const supervisor = new Supervisor({
     config,
     containment,
+    cgroups,
     stateDir,
     gatewayEnv: io.env,
     logger,
