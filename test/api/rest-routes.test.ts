@@ -95,6 +95,7 @@ describe("REST read routes", () => {
     assert.deepEqual(Object.keys(kinds.instances[0] ?? {}).sort(), [
       "cpuSeconds",
       "id",
+      "limits",
       "memoryBytes",
       "nextAttemptAt",
       "pid",
