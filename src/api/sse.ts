@@ -9,11 +9,15 @@ export const SSE_HEADERS = {
   connection: "keep-alive",
 } as const;
 
-export function writeSseEvent(response: ServerResponse, data: string, event = "message"): boolean {
+/** `data` is one line of JSON (no CR or LF), as a string or as the bytes a server wrote. */
+export function writeSseEvent(response: ServerResponse, data: string | Buffer, event = "message"): boolean {
   if (response.destroyed || response.writableEnded) return false;
-  response.write(`event: ${event}\ndata: ${data}\n\n`);
+  if (typeof data === "string") response.write(`event: ${event}\ndata: ${data}\n\n`);
+  else response.write(Buffer.concat([Buffer.from(`event: ${event}\ndata: `), data, EVENT_END]));
   return true;
 }
+
+const EVENT_END = Buffer.from("\n\n");
 
 /** Writes a comment line every `intervalMs`; returns a function that stops it. */
 export function keepAlive(response: ServerResponse, intervalMs = 25_000): () => void {
