@@ -16,7 +16,7 @@ import {
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, toResponseBody } from "../upstream/index.js";
 import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
-import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
+import { keepAlive, SSE_HEADERS, sendJsonPieces, writeSseEvent } from "./sse.js";
 
 const SESSION_HEADER = "mcp-session-id";
 const VERSION_HEADER = "mcp-protocol-version";
@@ -138,13 +138,7 @@ export function createStreamableHandler(options: StreamableOptions) {
     if (streaming) {
       writeSseEvent(response, answer);
       response.end();
-    } else {
-      response.writeHead(200, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(answer),
-      });
-      response.end(answer);
-    }
+    } else sendJsonPieces(response, answer);
   }
 
   async function handlePost(

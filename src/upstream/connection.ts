@@ -78,8 +78,8 @@ export function toResponseBody(answer: Answer): ResponseBody {
   return message.error === undefined ? { result: message.result } : { error: message.error };
 }
 
-/** The whole JSON-RPC response for the client, under the client's own id. */
-export function encodeAnswer(id: JsonRpcId, answer: Answer): string | Buffer {
+/** The whole JSON-RPC response for the client, under the client's own id (see `spliceResponseId`). */
+export function encodeAnswer(id: JsonRpcId, answer: Answer): string | readonly Buffer[] {
   if ("line" in answer) return spliceResponseId(answer, id);
   return JSON.stringify({ jsonrpc: "2.0", id, ...answer });
 }

@@ -14,7 +14,10 @@ function assertAgreesWithParse(text: string, id: number): void {
   const parsed = JSON.parse(text) as Record<string, unknown>;
   assert.equal(parsed.id, id);
   for (const clientId of ["abc", 'q"uo\\te', 0, -7, "é✓"]) {
-    const spliced = JSON.parse(spliceResponseId(found, clientId).toString("utf8")) as Record<string, unknown>;
+    const spliced = JSON.parse(Buffer.concat(spliceResponseId(found, clientId)).toString("utf8")) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(spliced, { ...parsed, id: clientId });
   }
 }

@@ -44,8 +44,11 @@ const context = (extra: Partial<Parameters<UpstreamConnection["relay"]>[2]> = {}
 });
 
 const idOf = (message: JsonRpcMessage | undefined) => (message as { id: number }).id;
-const decode = (encoded: string | Buffer) =>
-  JSON.parse(typeof encoded === "string" ? encoded : encoded.toString("utf8")) as Record<string, unknown>;
+const decode = (encoded: string | readonly Buffer[]) =>
+  JSON.parse(typeof encoded === "string" ? encoded : Buffer.concat(encoded).toString("utf8")) as Record<
+    string,
+    unknown
+  >;
 
 describe("upstream connection", () => {
   test("a relayed answer is the server's line with only the id changed", async () => {
