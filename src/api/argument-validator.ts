@@ -69,9 +69,3 @@ export function createArgumentValidator(): (schema: unknown, args: unknown) => A
     return { ok: false, problems: (validator.errors ?? []).map(describe) };
   };
 }
-
-export function formatProblems(problems: readonly ArgumentProblem[]): string {
-  return problems
-    .map((problem) => `${problem.path === "" ? "arguments" : problem.path} ${problem.message}`)
-    .join("; ");
-}

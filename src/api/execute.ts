@@ -7,7 +7,7 @@ import { type Gateway, isToolExposed } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
 import type { ResponseBody, UpstreamConnection } from "../upstream/index.js";
-import { type ArgumentCheck, formatProblems } from "./argument-validator.js";
+import type { ArgumentCheck, ArgumentProblem } from "./argument-validator.js";
 import { type RestError, restErrorOfRpc } from "./error-responses.js";
 
 export const MAX_TIMEOUT_MS = 3_600_000;
@@ -281,4 +281,10 @@ async function listTools(
     cursor = result.nextCursor;
   }
   return { tools };
+}
+
+function formatProblems(problems: readonly ArgumentProblem[]): string {
+  return problems
+    .map((problem) => `${problem.path === "" ? "arguments" : problem.path} ${problem.message}`)
+    .join("; ");
 }

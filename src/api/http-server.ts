@@ -75,7 +75,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const target = request.url ?? "/";
     const queryAt = target.indexOf("?");
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
-    const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
     const fail = (error: unknown) => {
       options.logger.error({ err: String(error), path }, "request failed");
       if (!response.headersSent)
@@ -100,7 +99,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         const name = decodeURIComponent(endpoint[1] as string);
         const kind = endpoint[2] as "mcp" | "sse" | "messages";
         const scope = { kind: "server", server: name } as const;
-        if (supervisor.getServer(name) === undefined) {
+        if (!supervisor.hasServer(name)) {
           request.resume();
           sendRestError(response, {
             code: "SERVER_NOT_FOUND",
@@ -112,6 +111,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       } else {
         const match = route(request.method ?? "GET", path);
         if (match.kind === "found") {
+          const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
           const done = match.route.handle({ request, response, params: match.params, query });
           if (done instanceof Promise) done.catch(fail);
         } else {

@@ -8,7 +8,7 @@ import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcRespon
 import { isJsonRpcRequest } from "../core/index.js";
 import type { ClientSession, Gateway, RequestStream, SessionScope } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
-import { GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
+import { encodeAnswer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
 import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
 
@@ -51,6 +51,9 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       },
       send: (message) => send(stream, message),
       signal: stream.aborter.signal,
+      get closed() {
+        return stream.aborter.signal.aborted;
+      },
     };
   }
 
@@ -105,7 +108,7 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       return;
     }
     const body = await gateway.handleRequest(session, request, requestStreamOf(stream));
-    send(stream, { jsonrpc: "2.0", id: request.id, ...body });
+    writeSseEvent(stream.response, encodeAnswer(request.id, body));
   }
 
   function close(stream: LegacyStream): void {

@@ -14,9 +14,9 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
-import { GATEWAY_ERROR } from "../upstream/index.js";
+import { encodeAnswer, GATEWAY_ERROR, toResponseBody } from "../upstream/index.js";
 import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
-import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
+import { keepAlive, SSE_HEADERS, sendJsonPieces, writeSseEvent } from "./sse.js";
 
 const SESSION_HEADER = "mcp-session-id";
 const VERSION_HEADER = "mcp-protocol-version";
@@ -96,12 +96,10 @@ export function createStreamableHandler(options: StreamableOptions) {
     message: JsonRpcRequest,
   ) {
     const canStream = accepts(request, "text/event-stream");
-    const aborter = new AbortController();
+    let aborter: AbortController | undefined;
     let streaming = false;
     let finished = false;
-    response.on("close", () => {
-      if (!finished) aborter.abort(new Error("client disconnected"));
-    });
+    let closed = false;
     const startStream = () => {
       if (streaming) return;
       streaming = true;
@@ -118,22 +116,29 @@ export function createStreamableHandler(options: StreamableOptions) {
         startStream();
         return writeSseEvent(response, JSON.stringify(outgoing));
       },
-      signal: aborter.signal,
+      get signal() {
+        aborter ??= new AbortController();
+        if (closed) aborter.abort(new Error("client disconnected"));
+        return aborter.signal;
+      },
+      get closed() {
+        return closed;
+      },
     };
+    response.on("close", () => {
+      if (finished) return;
+      closed = true;
+      aborter?.abort(new Error("client disconnected"));
+      gateway.cancelRequests(stream, "client disconnected");
+    });
     const body = await gateway.handleRequest(session, message, stream);
     finished = true;
     if (response.destroyed) return;
-    const answer = JSON.stringify({ jsonrpc: "2.0", id: message.id, ...body });
+    const answer = encodeAnswer(message.id, body);
     if (streaming) {
       writeSseEvent(response, answer);
       response.end();
-    } else {
-      response.writeHead(200, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(answer),
-      });
-      response.end(answer);
-    }
+    } else sendJsonPieces(response, answer);
   }
 
   async function handlePost(
@@ -200,13 +205,24 @@ export function createStreamableHandler(options: StreamableOptions) {
     }
     // Batches (2025-03-26) are answered as one JSON array; their notifications have no stream.
     const aborter = new AbortController();
-    response.on("close", () => aborter.abort());
-    const quiet: RequestStream = { notify: () => {}, send: () => false, signal: aborter.signal };
+    const quiet: RequestStream = {
+      notify: () => {},
+      send: () => false,
+      signal: aborter.signal,
+      get closed() {
+        return aborter.signal.aborted;
+      },
+    };
+    response.on("close", () => {
+      if (aborter.signal.aborted) return;
+      aborter.abort();
+      gateway.cancelRequests(quiet, "client disconnected");
+    });
     const answers = await Promise.all(
       requests.map(async (message) => ({
         jsonrpc: "2.0",
         id: message.id,
-        ...(await gateway.handleRequest(session, message, quiet)),
+        ...toResponseBody(await gateway.handleRequest(session, message, quiet)),
       })),
     );
     if (!response.destroyed) sendJson(response, 200, answers);

@@ -5,7 +5,7 @@ import type { GatewayConfig } from "../config/index.js";
 import type { Gateway } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
-import { createArgumentValidator } from "./argument-validator.js";
+import type { ArgumentCheck } from "./argument-validator.js";
 import { readBody } from "./body.js";
 import { type DerivedPaths, viewServerConfig } from "./config-view.js";
 import { type RestError, sendJson, sendRestError } from "./error-responses.js";
@@ -32,7 +32,13 @@ const PREFIX = "/api/v1/mcp";
 
 export function createRestRoutes(deps: RestDeps): RestRoute[] {
   const { supervisor, gateway } = deps;
-  const checkArguments = createArgumentValidator();
+  // ajv and its three dialects load on the first execute: most gateways never serve one, and at
+  // start-up they cost several MiB of RSS.
+  let validator: Promise<(schema: unknown, args: unknown) => ArgumentCheck> | undefined;
+  const loadArgumentValidator = () => {
+    validator ??= import("./argument-validator.js").then((module) => module.createArgumentValidator());
+    return validator;
+  };
   const disabled = () =>
     new Set(gateway.upstreams.servers.filter((server) => server.disabled).map((server) => server.name));
   const serverView = (name: string) => {
@@ -221,6 +227,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         response.once("close", () => {
           if (!response.writableFinished) gone.abort();
         });
+        const checkArguments = await loadArgumentValidator();
         const outcome = await executeRequest(
           { gateway, supervisor, logger: deps.logger, checkArguments },
           parsed.request,

@@ -9,10 +9,39 @@ export const SSE_HEADERS = {
   connection: "keep-alive",
 } as const;
 
-export function writeSseEvent(response: ServerResponse, data: string, event = "message"): boolean {
+/** `data` is one line of JSON (no CR or LF), as a string or as pieces of the bytes a server wrote. */
+export function writeSseEvent(
+  response: ServerResponse,
+  data: string | readonly Buffer[],
+  event = "message",
+): boolean {
   if (response.destroyed || response.writableEnded) return false;
-  response.write(`event: ${event}\ndata: ${data}\n\n`);
+  if (typeof data === "string") {
+    response.write(`event: ${event}\ndata: ${data}\n\n`);
+    return true;
+  }
+  // Corked, the pieces leave in one writev.
+  response.cork();
+  response.write(`event: ${event}\ndata: `);
+  for (const piece of data) response.write(piece);
+  response.write("\n\n");
+  process.nextTick(() => response.uncork());
   return true;
+}
+
+/** Answers 200 with one JSON body, given as a string or as pieces (see `spliceResponseId`). */
+export function sendJsonPieces(response: ServerResponse, body: string | readonly Buffer[]): void {
+  let length = 0;
+  if (typeof body === "string") length = Buffer.byteLength(body);
+  else for (const piece of body) length += piece.length;
+  response.writeHead(200, { "content-type": "application/json", "content-length": length });
+  if (typeof body === "string") {
+    response.end(body);
+    return;
+  }
+  response.cork();
+  for (const piece of body) response.write(piece);
+  response.end();
 }
 
 /** Writes a comment line every `intervalMs`; returns a function that stops it. */

@@ -2,17 +2,6 @@
 // process.env and process.argv (through bin/corral.js).
 
 import { describeError, isCorralError } from "../core/index.js";
-import { runCall } from "./commands/call.js";
-import { runClients } from "./commands/clients.js";
-import { runConnect } from "./commands/connect.js";
-import { runImport } from "./commands/import.js";
-import { createLifecycleCommand } from "./commands/lifecycle.js";
-import { runLogs } from "./commands/logs.js";
-import { runPs } from "./commands/ps.js";
-import { runStatus } from "./commands/status.js";
-import { runTools } from "./commands/tools.js";
-import { runUp } from "./commands/up.js";
-import { runValidate } from "./commands/validate.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./io.js";
 import { CORRAL_VERSION } from "./version.js";
 
@@ -42,20 +31,24 @@ Gateway URL for every command but up and validate: --url, else $CORRAL_URL, else
 Docs: README.md and docs/ in the repository.
 `;
 
-const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
-  up: runUp,
-  validate: runValidate,
-  ps: runPs,
-  status: runStatus,
-  tools: runTools,
-  call: runCall,
-  logs: runLogs,
-  import: runImport,
-  clients: runClients,
-  start: createLifecycleCommand("start"),
-  stop: createLifecycleCommand("stop"),
-  restart: createLifecycleCommand("restart"),
-  connect: (argv, io) => runConnect(argv, io),
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+// Each command loads only its own modules: `up` stays a long-lived process, and what the other
+// commands import (the SDK client, client-config editing) would sit in its memory for nothing.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => (await import("./commands/up.js")).runUp,
+  validate: async () => (await import("./commands/validate.js")).runValidate,
+  ps: async () => (await import("./commands/ps.js")).runPs,
+  status: async () => (await import("./commands/status.js")).runStatus,
+  tools: async () => (await import("./commands/tools.js")).runTools,
+  call: async () => (await import("./commands/call.js")).runCall,
+  logs: async () => (await import("./commands/logs.js")).runLogs,
+  import: async () => (await import("./commands/import.js")).runImport,
+  clients: async () => (await import("./commands/clients.js")).runClients,
+  start: async () => (await import("./commands/lifecycle.js")).createLifecycleCommand("start"),
+  stop: async () => (await import("./commands/lifecycle.js")).createLifecycleCommand("stop"),
+  restart: async () => (await import("./commands/lifecycle.js")).createLifecycleCommand("restart"),
+  connect: async () => (await import("./commands/connect.js")).runConnect,
 };
 
 export async function main(
@@ -81,12 +74,13 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     io.stdout(`${CORRAL_VERSION}\n`);
     return EXIT_OK;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load === undefined) {
     io.stderr(`corral: unknown command "${command}"\n\n${USAGE}`);
     return EXIT_USAGE;
   }
   try {
+    const run = await load();
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

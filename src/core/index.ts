@@ -3,3 +3,4 @@ export * from "./backoff.js";
 export * from "./disposable.js";
 export * from "./errors.js";
 export * from "./json-rpc.js";
+export * from "./json-scan.js";

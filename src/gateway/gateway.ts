@@ -6,7 +6,7 @@ import type { CorralConfig } from "../config/index.js";
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
-import { GATEWAY_ERROR, gatewayError, type ResponseBody } from "../upstream/index.js";
+import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import { Catalog, type ListKind } from "./catalog.js";
 import { CatalogSync, kindsOfListChanged, LIST_CHANGED_NOTIFICATION } from "./catalog-sync.js";
 import { negotiateProtocolVersion, passesLogLevel } from "./protocol.js";
@@ -130,12 +130,15 @@ export class Gateway {
     return { session, result };
   }
 
-  /** A client request; never rejects: failures are JSON-RPC errors. */
+  /**
+   * A client request; never rejects: failures are JSON-RPC errors. A forwarded answer comes back
+   * unread, for `encodeAnswer` (or `toResponseBody`).
+   */
   async handleRequest(
     session: ClientSession,
     request: JsonRpcRequest,
     stream: RequestStream,
-  ): Promise<ResponseBody> {
+  ): Promise<Answer> {
     session.lastActiveAt = Date.now();
     if (request.method === "ping") return { result: {} };
     if (request.method === "initialize") {
@@ -165,6 +168,11 @@ export class Gateway {
         ),
       };
     }
+  }
+
+  /** The client of one request went away: the upstreams working on it get notifications/cancelled. */
+  cancelRequests(stream: RequestStream, reason: string): void {
+    for (const connection of this.upstreams.all()) connection.cancelOrigin(stream, reason);
   }
 
   /** Notifications and responses from a client. */

@@ -2,7 +2,7 @@
 // else is routed to one server by its exposed name or by resource URI.
 
 import type { JsonRpcRequest } from "../core/index.js";
-import { GATEWAY_ERROR, gatewayError, type ResponseBody } from "../upstream/index.js";
+import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { ListKind } from "./catalog.js";
 import { isLogLevel } from "./protocol.js";
 import { forwardTo, type RouteContext } from "./route-context.js";
@@ -50,7 +50,7 @@ async function ensureCatalog(context: RouteContext): Promise<void> {
   );
 }
 
-async function listPage(context: RouteContext, kind: ListKind, params: Params): Promise<ResponseBody> {
+async function listPage(context: RouteContext, kind: ListKind, params: Params): Promise<Answer> {
   const offset = decodeCursor(params?.cursor);
   if (offset === undefined) return { error: gatewayError(GATEWAY_ERROR.invalidParams, "invalid cursor") };
   await ensureCatalog(context);
@@ -64,7 +64,7 @@ async function routeByName(
   context: RouteContext,
   request: JsonRpcRequest,
   kind: "tools" | "prompts",
-): Promise<ResponseBody> {
+): Promise<Answer> {
   const params = request.params as Params;
   const name = params?.name;
   if (typeof name !== "string")
@@ -83,7 +83,7 @@ async function routeByName(
   return forwardTo(context, entry.server, request, { ...params, name: entry.original });
 }
 
-async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promise<ResponseBody> {
+async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promise<Answer> {
   const params = request.params as Params;
   const uri = params?.uri;
   if (typeof uri !== "string")
@@ -107,7 +107,7 @@ async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promi
   return forwardTo(context, server, request, params);
 }
 
-async function routeCompletion(context: RouteContext, request: JsonRpcRequest): Promise<ResponseBody> {
+async function routeCompletion(context: RouteContext, request: JsonRpcRequest): Promise<Answer> {
   const params = request.params as
     | (Params & { ref?: { type?: string; name?: string; uri?: string } })
     | undefined;
@@ -132,7 +132,7 @@ async function routeCompletion(context: RouteContext, request: JsonRpcRequest): 
   };
 }
 
-async function setLogLevel(context: RouteContext, request: JsonRpcRequest): Promise<ResponseBody> {
+async function setLogLevel(context: RouteContext, request: JsonRpcRequest): Promise<Answer> {
   const level = (request.params as Params)?.level;
   if (!isLogLevel(level))
     return { error: gatewayError(GATEWAY_ERROR.invalidParams, `invalid log level ${JSON.stringify(level)}`) };
@@ -151,7 +151,7 @@ async function setLogLevel(context: RouteContext, request: JsonRpcRequest): Prom
   return { result: {} };
 }
 
-export function routeAggregateRequest(context: RouteContext, request: JsonRpcRequest): Promise<ResponseBody> {
+export function routeAggregateRequest(context: RouteContext, request: JsonRpcRequest): Promise<Answer> {
   const kind = LIST_OF[request.method];
   if (kind !== undefined) return listPage(context, kind, request.params as Params);
   switch (request.method) {

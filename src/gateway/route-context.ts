@@ -1,7 +1,7 @@
 // What request routing needs to see of the gateway, and the one way it forwards to an upstream.
 
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest } from "../core/index.js";
-import type { ResponseBody } from "../upstream/index.js";
+import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { Catalog } from "./catalog.js";
 import type { CatalogSync } from "./catalog-sync.js";
 import type { ClientSession } from "./session.js";
@@ -13,8 +13,13 @@ export interface RequestStream {
   notify(notification: JsonRpcNotification): void;
   /** Sends a server→client request on this request's stream; false when it cannot. */
   send(message: JsonRpcMessage): boolean;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away. Made on first use where it costs: most requests never wait. */
   readonly signal: AbortSignal;
+  /**
+   * True once the client went away. Forwards made for this request are cancelled through
+   * `Gateway.cancelRequests(stream)`, not through `signal`: one listener per message costs more.
+   */
+  readonly closed: boolean;
 }
 
 export interface RouteContext {
@@ -27,24 +32,34 @@ export interface RouteContext {
   readonly owner: SessionOwner;
 }
 
-/** Forwards `request` (with `params` in place of its own) to one server and resolves with its answer. */
+/**
+ * Forwards `request` (with `params` in place of its own) to one server and resolves with its answer,
+ * unread: a plain answer is the server's own line (use `toResponseBody` to read it).
+ */
 export async function forwardTo(
   context: RouteContext,
   server: string,
   request: JsonRpcRequest,
   params: unknown,
-): Promise<ResponseBody> {
-  const connected = await context.upstreams.connect(server, context.stream.signal, context.owner);
-  if ("error" in connected) return connected;
-  const timeoutMs = context.upstreams.server(server)?.requestTimeoutMs ?? 60_000;
-  const { session, stream } = context;
-  return connected.connection.forward(request.method, params, {
+): Promise<Answer> {
+  const { session, stream, upstreams, owner } = context;
+  let connection = upstreams.readyConnection(server, owner);
+  if (connection === undefined) {
+    const connected = await upstreams.connect(server, stream.signal, owner);
+    if ("error" in connected) return connected;
+    connection = connected.connection;
+  }
+  if (stream.closed) {
+    return { error: gatewayError(GATEWAY_ERROR.cancelled, "cancelled by the client", { server }) };
+  }
+  const timeoutMs = upstreams.server(server)?.requestTimeoutMs ?? 60_000;
+  return connection.relay(request.method, params, {
     sessionId: session.id,
     originalId: request.id,
     timeoutMs,
     onNotification: (notification) => stream.notify(notification),
     askClient: (method, askParams, signal) =>
       session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
-    signal: stream.signal,
+    origin: stream,
   });
 }

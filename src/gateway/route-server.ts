@@ -2,7 +2,7 @@
 // applies the tool policy and remembers what it must fan out later (log level, subscriptions).
 
 import type { JsonRpcRequest } from "../core/index.js";
-import { GATEWAY_ERROR, gatewayError, type ResponseBody } from "../upstream/index.js";
+import { type Answer, GATEWAY_ERROR, gatewayError, toResponseBody } from "../upstream/index.js";
 import { isToolExposed } from "./catalog.js";
 import { isLogLevel } from "./protocol.js";
 import { forwardTo, type RouteContext } from "./route-context.js";
@@ -13,7 +13,7 @@ export async function routeServerRequest(
   context: RouteContext,
   server: string,
   request: JsonRpcRequest,
-): Promise<ResponseBody> {
+): Promise<Answer> {
   const params = request.params as Params;
   const config = context.upstreams.server(server);
   if (config === undefined)
@@ -39,7 +39,7 @@ export async function routeServerRequest(
       }
       break;
     case "tools/list": {
-      const body = await forwardTo(context, server, request, params);
+      const body = toResponseBody(await forwardTo(context, server, request, params));
       if (!("result" in body)) return body;
       const result = body.result as { tools?: { name: string }[] };
       if (!Array.isArray(result.tools)) return body;

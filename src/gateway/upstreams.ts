@@ -36,10 +36,16 @@ interface SessionUpstream {
   readonly connection: UpstreamConnection;
 }
 
+function isServing(instance: Instance): boolean {
+  return instance.state === "ready" || instance.state === "degraded";
+}
+
 export class Upstreams {
   readonly #supervisor: Supervisor;
   readonly #servers: Map<string, ServerConfig>;
   readonly #connections = new Map<Instance, UpstreamConnection>();
+  /** The instances of each shared server (fixed at start), so picking one is a short loop. */
+  readonly #shared = new Map<string, SessionUpstream[]>();
   /** `${session id}\0${server}` → the session's own instance of a per-session server. */
   readonly #sessionUpstreams = new Map<string, SessionUpstream>();
   readonly #unsubscribeRemoval: () => void;
@@ -53,12 +59,15 @@ export class Upstreams {
     this.#servers = new Map(config.servers.map((server) => [server.name, server]));
     for (const server of config.servers) {
       if (server.mode !== "shared" || server.disabled) continue;
+      const shared: SessionUpstream[] = [];
       for (const instance of supervisor.getInstances(server.name)) {
         const connection = new UpstreamConnection(server.name, createInstanceChannel(instance), {
           onNotification: (notification) => onNotification(server.name, notification),
         });
         this.#connections.set(instance, connection);
+        shared.push({ instance, connection });
       }
+      this.#shared.set(server.name, shared);
     }
     this.#unsubscribeRemoval = supervisor.onInstanceRemoved((instance, reason) => {
       for (const [key, upstream] of this.#sessionUpstreams) {
@@ -137,8 +146,7 @@ export class Upstreams {
   readyConnections(server: string): UpstreamConnection[] {
     const ready: UpstreamConnection[] = [];
     for (const [instance, connection] of this.#connections) {
-      if (connection.server === server && (instance.state === "ready" || instance.state === "degraded"))
-        ready.push(connection);
+      if (connection.server === server && isServing(instance)) ready.push(connection);
     }
     return ready;
   }
@@ -150,6 +158,28 @@ export class Upstreams {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The least busy ready connection, when one is there now (marking the server used); undefined
+   * when `connect` has work to do. It neither waits nor allocates: every request asks it first.
+   */
+  readyConnection(name: string, owner?: SessionOwner): UpstreamConnection | undefined {
+    const server = this.#servers.get(name);
+    if (server === undefined || server.disabled) return undefined;
+    if (server.mode === "per-session") {
+      const upstream = owner && this.#sessionUpstreams.get(`${owner.id}\0${name}`);
+      if (upstream === undefined || !isServing(upstream.instance)) return undefined;
+      this.#supervisor.touchInstance(upstream.instance);
+      return upstream.connection;
+    }
+    let best: UpstreamConnection | undefined;
+    for (const { instance, connection } of this.#shared.get(name) ?? []) {
+      if (isServing(instance) && (best === undefined || connection.inFlightCount < best.inFlightCount))
+        best = connection;
+    }
+    if (best !== undefined) this.#supervisor.touch(name);
+    return best;
   }
 
   /** The least busy ready connection; starts a lazy or idle-stopped server and waits for it. */
@@ -169,12 +199,8 @@ export class Upstreams {
       }
       return this.#connectForSession(server, owner, signal);
     }
-    const pick = () => this.readyConnections(name).sort((a, b) => a.inFlightCount - b.inFlightCount)[0];
-    const ready = pick();
-    if (ready !== undefined) {
-      this.#supervisor.touch(name);
-      return { connection: ready };
-    }
+    const ready = this.readyConnection(name);
+    if (ready !== undefined) return { connection: ready };
     const status = this.#supervisor.getServer(name);
     if (
       status !== undefined &&
@@ -187,7 +213,7 @@ export class Upstreams {
     } catch (error) {
       return { error: this.unavailable(name, describeError(error)) };
     }
-    const started = pick();
+    const started = this.readyConnection(name);
     return started === undefined ? { error: this.unavailable(name) } : { connection: started };
   }
 

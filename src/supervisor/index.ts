@@ -1,5 +1,10 @@
 export { buildChildEnv } from "./child-env.js";
-export { GATEWAY_PROTOCOL_VERSION, Instance, type MessageListener } from "./instance.js";
+export {
+  GATEWAY_PROTOCOL_VERSION,
+  Instance,
+  type MessageListener,
+  type ResponseLineListener,
+} from "./instance.js";
 export * from "./instance-state.js";
 export type { Link, LinkCallbacks, LinkEnd, RemoteLinkOpener } from "./link.js";
 export { type ExitInfo, type ServerProcess, spawnServerProcess } from "./server-process.js";

@@ -6,10 +6,12 @@ import {
   computeBackoffDelay,
   delay,
   describeError,
+  findResponseId,
   isCorralError,
   isJsonRpcRequest,
   isJsonRpcResponse,
   type JsonRpcMessage,
+  type ResponseLine,
 } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Containment, ProcessUsage } from "../platform/index.js";
@@ -54,6 +56,9 @@ export interface InstanceOptions {
 /** Receives every message from the server that is not an answer to the supervisor's own requests. */
 export type MessageListener = (message: JsonRpcMessage, line: Buffer) => void;
 
+/** Receives plain responses to gateway (numeric) ids unparsed, so their payload can pass through. */
+export type ResponseLineListener = (response: ResponseLine) => void;
+
 function describeStop(outcome: StopOutcome): string {
   const rung = {
     "already-exited": "had exited",
@@ -81,6 +86,7 @@ export class Instance {
   #lastError: string | undefined;
   #initializeResult: unknown;
   #messageListener: MessageListener | undefined;
+  #responseLineListener: ResponseLineListener | undefined;
   #garbageLines = 0;
   #lastStop: StopOutcome | undefined;
   #spawns = 0;
@@ -143,8 +149,10 @@ export class Instance {
     return () => this.#endListeners.delete(listener);
   }
 
-  setMessageListener(listener: MessageListener | undefined): void {
+  /** Without `onResponseLine`, responses are parsed and go to `listener` like every other message. */
+  setMessageListener(listener: MessageListener | undefined, onResponseLine?: ResponseLineListener): void {
     this.#messageListener = listener;
+    this.#responseLineListener = listener === undefined ? undefined : onResponseLine;
   }
 
   /** Writes one JSON-RPC line to the server; false when no process is running. */
@@ -430,6 +438,14 @@ export class Instance {
 
   #onStdoutLine(line: Buffer): void {
     if (line.length === 0) return;
+    // Control ids are strings, so a response with a numeric id is always the gateway's.
+    if (this.#responseLineListener !== undefined) {
+      const response = findResponseId(line);
+      if (response !== undefined) {
+        this.#responseLineListener(response);
+        return;
+      }
+    }
     let message: unknown;
     try {
       message = JSON.parse(line.toString("utf8"));

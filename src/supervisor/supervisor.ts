@@ -140,6 +140,10 @@ export class Supervisor {
     return [...this.#entries.values()].map((entry) => this.#statusOf(entry));
   }
 
+  hasServer(name: string): boolean {
+    return this.#entries.has(name);
+  }
+
   getServer(name: string): ServerStatus | undefined {
     const entry = this.#entries.get(name);
     return entry === undefined ? undefined : this.#statusOf(entry);

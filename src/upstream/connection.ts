@@ -9,12 +9,21 @@ import type {
   JsonRpcNotification,
   JsonRpcRequest,
 } from "../core/index.js";
-import { isJsonRpcNotification, isJsonRpcRequest, isJsonRpcResponse } from "../core/index.js";
+import {
+  isJsonRpcNotification,
+  isJsonRpcRequest,
+  isJsonRpcResponse,
+  type ResponseLine,
+  spliceResponseId,
+} from "../core/index.js";
 import type { UpstreamChannel } from "./channel.js";
 import { GATEWAY_ERROR, gatewayError } from "./errors.js";
 
 /** What a forwarded request resolves to: exactly one of result / error, as on the wire. */
 export type ResponseBody = { readonly result: unknown } | { readonly error: JsonRpcErrorObject };
+
+/** What `relay` resolves to: a plain answer stays the server's own line, to be passed through. */
+export type Answer = ResponseBody | ResponseLine;
 
 export interface ServerRequestRoute {
   /** Sends a server→client request to the client and resolves with its answer. */
@@ -32,6 +41,11 @@ export interface ForwardContext {
   readonly askClient?: ServerRequestRoute;
   /** Aborted when the client goes away: the upstream gets notifications/cancelled. */
   readonly signal?: AbortSignal;
+  /**
+   * The client request this forward serves, for `cancelOrigin` when its client goes away: cheaper
+   * per message than an AbortSignal and its listener.
+   */
+  readonly origin?: object;
 }
 
 export interface ConnectionEvents {
@@ -44,13 +58,31 @@ export interface ConnectionEvents {
 interface InFlight {
   readonly context: ForwardContext;
   readonly originalProgressToken: unknown;
-  readonly resolve: (body: ResponseBody) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly resolve: (answer: Answer) => void;
+  readonly deadline: number;
   readonly method: string;
+  /** False: the caller reads the result, so a response line is parsed before it resolves. */
+  readonly passThrough: boolean;
   readonly removeAbort: (() => void) | undefined;
 }
 
 const PROGRESS_PREFIX = "corral-p";
+
+/** The parsed form of an answer, for callers that read the result. */
+export function toResponseBody(answer: Answer): ResponseBody {
+  if (!("line" in answer)) return answer;
+  const message = JSON.parse(answer.line.toString("utf8")) as {
+    result?: unknown;
+    error?: JsonRpcErrorObject;
+  };
+  return message.error === undefined ? { result: message.result } : { error: message.error };
+}
+
+/** The whole JSON-RPC response for the client, under the client's own id (see `spliceResponseId`). */
+export function encodeAnswer(id: JsonRpcId, answer: Answer): string | readonly Buffer[] {
+  if ("line" in answer) return spliceResponseId(answer, id);
+  return JSON.stringify({ jsonrpc: "2.0", id, ...answer });
+}
 
 export class UpstreamConnection {
   readonly server: string;
@@ -63,12 +95,18 @@ export class UpstreamConnection {
   /** Server→client requests being answered, by the server's id, so the server can withdraw them. */
   readonly #serverRequests = new Map<JsonRpcId, AbortController>();
   #nextId = 1;
+  /** One timer for every deadline, armed for the earliest: a timer per request costs more than it does. */
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweepAt = Number.POSITIVE_INFINITY;
 
   constructor(server: string, channel: UpstreamChannel, events: ConnectionEvents) {
     this.server = server;
     this.#channel = channel;
     this.#events = events;
-    channel.setReceiver((message) => this.#receive(message));
+    channel.setReceiver(
+      (message) => this.#receive(message),
+      (response) => this.#receiveResponseLine(response),
+    );
     this.#unsubscribeEnd = channel.onEnd((reason) =>
       this.failAll(GATEWAY_ERROR.serverExited, `server "${server}" ${reason}`, { reason }),
     );
@@ -87,6 +125,15 @@ export class UpstreamConnection {
 
   /** Forwards a request; never rejects: failures come back as JSON-RPC errors naming the server. */
   forward(method: string, params: unknown, context: ForwardContext): Promise<ResponseBody> {
+    return this.#forward(method, params, context, false) as Promise<ResponseBody>;
+  }
+
+  /** Like `forward`, for a caller that passes the answer on unread (see `encodeAnswer`). */
+  relay(method: string, params: unknown, context: ForwardContext): Promise<Answer> {
+    return this.#forward(method, params, context, true);
+  }
+
+  #forward(method: string, params: unknown, context: ForwardContext, passThrough: boolean): Promise<Answer> {
     const id = this.#nextId++;
     let outgoing = params;
     let originalProgressToken: unknown;
@@ -97,43 +144,26 @@ export class UpstreamConnection {
       this.#progress.set(token, id);
       outgoing = { ...(params as object), _meta: { ...meta, progressToken: token } };
     }
-    return new Promise<ResponseBody>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#settle(id, {
-          error: gatewayError(
-            GATEWAY_ERROR.requestTimeout,
-            `server "${this.server}" did not answer ${method} within ${context.timeoutMs}ms`,
-            { server: this.server, reason: "timeout" },
-          ),
-        });
-        this.#channel.send({
-          jsonrpc: "2.0",
-          method: "notifications/cancelled",
-          params: { requestId: id, reason: "timeout" },
-        });
-      }, context.timeoutMs);
+    return new Promise<Answer>((resolve) => {
       let removeAbort: (() => void) | undefined;
-      if (context.signal !== undefined) {
-        const onAbort = () => {
-          this.#settle(id, {
-            error: gatewayError(
-              GATEWAY_ERROR.cancelled,
-              `request to server "${this.server}" cancelled by the client`,
-              {
-                server: this.server,
-              },
-            ),
-          });
-          this.#channel.send({
-            jsonrpc: "2.0",
-            method: "notifications/cancelled",
-            params: { requestId: id, reason: "client disconnected" },
-          });
-        };
-        context.signal.addEventListener("abort", onAbort, { once: true });
-        removeAbort = () => context.signal?.removeEventListener("abort", onAbort);
+      const signal = context.signal;
+      if (signal !== undefined) {
+        const onAbort = () => this.#cancelOne(id, "client disconnected");
+        signal.addEventListener("abort", onAbort, { once: true });
+        removeAbort = () => signal.removeEventListener("abort", onAbort);
       }
-      this.#inFlight.set(id, { context, originalProgressToken, resolve, timer, method, removeAbort });
+      const deadline = Date.now() + context.timeoutMs;
+      this.#inFlight.set(id, {
+        context,
+        originalProgressToken,
+        resolve,
+        deadline,
+        method,
+        passThrough,
+        removeAbort,
+      });
+      this.#armSweep(deadline);
+      if (this.#inFlight.size === 1) this.#sweepTimer?.ref();
       const request = {
         jsonrpc: "2.0" as const,
         id,
@@ -150,11 +180,71 @@ export class UpstreamConnection {
             },
           ),
         });
-      } else if (context.signal?.aborted) {
+      } else if (signal?.aborted) {
         this.#settle(id, {
           error: gatewayError(GATEWAY_ERROR.cancelled, "cancelled by the client", { server: this.server }),
         });
       }
+    });
+  }
+
+  /** Cancels what was forwarded for one client request (`ForwardContext.origin`): its client went away. */
+  cancelOrigin(origin: object, reason: string): void {
+    for (const [id, entry] of this.#inFlight) {
+      if (entry.context.origin === origin) this.#cancelOne(id, reason);
+    }
+  }
+
+  #cancelOne(id: number, reason: string): void {
+    if (!this.#inFlight.has(id)) return;
+    this.#settle(id, {
+      error: gatewayError(
+        GATEWAY_ERROR.cancelled,
+        `request to server "${this.server}" cancelled by the client`,
+        {
+          server: this.server,
+        },
+      ),
+    });
+    this.#channel.send({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason },
+    });
+  }
+
+  #armSweep(deadline: number): void {
+    if (this.#sweepTimer !== undefined && this.#sweepAt <= deadline) return;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepAt = deadline;
+    // It holds the process open only while something waits: #settle unrefs it when nothing does.
+    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, deadline - Date.now()));
+  }
+
+  #sweep(): void {
+    this.#sweepTimer = undefined;
+    this.#sweepAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, entry] of this.#inFlight) {
+      if (entry.deadline <= now) this.#timeOut(id, entry);
+      else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armSweep(next);
+  }
+
+  #timeOut(id: number, entry: InFlight): void {
+    this.#settle(id, {
+      error: gatewayError(
+        GATEWAY_ERROR.requestTimeout,
+        `server "${this.server}" did not answer ${entry.method} within ${entry.context.timeoutMs}ms`,
+        { server: this.server, reason: "timeout" },
+      ),
+    });
+    this.#channel.send({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason: "timeout" },
     });
   }
 
@@ -202,16 +292,34 @@ export class UpstreamConnection {
   close(reason: string): void {
     this.#unsubscribeEnd();
     this.failAll(GATEWAY_ERROR.serverUnavailable, `server "${this.server}" connection closed: ${reason}`);
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
   }
 
-  #settle(id: number, body: ResponseBody): void {
+  #settle(id: number, answer: Answer): void {
     const entry = this.#inFlight.get(id);
     if (entry === undefined) return;
     this.#inFlight.delete(id);
-    clearTimeout(entry.timer);
+    if (this.#inFlight.size === 0) this.#sweepTimer?.unref();
     entry.removeAbort?.();
     if (entry.originalProgressToken !== undefined) this.#progress.delete(`${PROGRESS_PREFIX}${id}`);
-    entry.resolve(body);
+    entry.resolve(answer);
+  }
+
+  #receiveResponseLine(response: ResponseLine): void {
+    const entry = this.#inFlight.get(response.id);
+    if (entry === undefined) return;
+    if (entry.passThrough) {
+      this.#settle(response.id, response);
+      return;
+    }
+    let body: ResponseBody;
+    try {
+      body = toResponseBody(response);
+    } catch {
+      return; // not JSON after all: dropped like any garbage line, and the request times out
+    }
+    this.#settle(response.id, body);
   }
 
   #receive(message: JsonRpcMessage): void {

@@ -2,8 +2,8 @@
 // MCP SDK's client transports. The supervisor runs them like processes: handshake, ping health,
 // and on a lost connection the same backoff and reconnect.
 
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerConfig } from "../config/index.js";
 import { describeError } from "../core/index.js";
@@ -13,11 +13,14 @@ type Transport = StreamableHTTPClientTransport | SSEClientTransport;
 
 const CONTROL_PREFIX = "corral:";
 
-function createTransport(server: ServerConfig): Transport {
+// The SDK's client transports load with the first remote server: a config of local processes only
+// never pays the few MiB of RSS they cost.
+async function createTransport(server: ServerConfig): Promise<Transport> {
   if (server.url === undefined) throw new Error(`server "${server.name}" has no url`);
   const url = new URL(server.url);
   const requestInit: RequestInit = { headers: { ...server.headers } };
   if (server.transport === "sse") {
+    const { SSEClientTransport } = await import("@modelcontextprotocol/sdk/client/sse.js");
     // The event stream needs the headers too (auth tokens): give EventSource a fetch that adds them.
     const headers = server.headers;
     return new SSEClientTransport(url, {
@@ -28,6 +31,9 @@ function createTransport(server: ServerConfig): Transport {
       },
     });
   }
+  const { StreamableHTTPClientTransport } = await import(
+    "@modelcontextprotocol/sdk/client/streamableHttp.js"
+  );
   return new StreamableHTTPClientTransport(url, { requestInit });
 }
 
@@ -36,7 +42,7 @@ export async function openRemoteLink(
   callbacks: LinkCallbacks,
   signal: AbortSignal,
 ): Promise<Link> {
-  const transport = createTransport(server);
+  const transport = await createTransport(server);
   let endInfo: LinkEnd | undefined;
   let resolveEnded: (end: LinkEnd) => void = () => {};
   const ended = new Promise<LinkEnd>((resolve) => {
@@ -90,8 +96,7 @@ export async function openRemoteLink(
     async terminate() {
       const startedAt = Date.now();
       if (endInfo === undefined) {
-        if (transport instanceof StreamableHTTPClientTransport)
-          await transport.terminateSession().catch(() => {});
+        if ("terminateSession" in transport) await transport.terminateSession().catch(() => {});
         end("closed by corral");
         return { rung: "closed", durationMs: Date.now() - startedAt };
       }

@@ -1,0 +1,159 @@
+// Finds the top-level members of one JSON object in a buffer without building it, so the hot path can
+// read a message's id and splice another one in instead of parsing and re-serialising the payload.
+// Whatever it is not sure about (escaped or duplicate keys, unbalanced nesting, trailing bytes) makes
+// it answer undefined: the caller then parses the message as before.
+
+/** One top-level member: its key and the byte range of its value. */
+export interface MemberSpan {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A JSON-RPC response line kept as the server wrote it, and where its numeric id sits. */
+export interface ResponseLine {
+  readonly line: Buffer;
+  readonly id: number;
+  readonly idStart: number;
+  readonly idEnd: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const CARRIAGE_RETURN = 0x0d;
+const LITERAL = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
+const GATEWAY_ID = /^[1-9]\d{0,14}$/;
+
+function isSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+function skipSpace(bytes: Buffer, at: number): number {
+  let i = at;
+  while (isSpace(bytes[i])) i += 1;
+  return i;
+}
+
+/** Index just past the string that opens at `open`, or -1 when it never closes. */
+function endOfString(bytes: Buffer, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (quote === -1) return -1;
+    // A quote after an odd run of backslashes is escaped; each backslash run is counted once.
+    let slashes = 0;
+    for (let k = quote - 1; k > open && bytes[k] === BACKSLASH; k -= 1) slashes += 1;
+    if (slashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/** Index just past the object or array that opens at `open`, or -1 when it is unbalanced. */
+function endOfContainer(bytes: Buffer, open: number): number {
+  const closers: number[] = [];
+  for (let i = open; i < bytes.length; ) {
+    const byte = bytes[i] as number;
+    if (byte === QUOTE) {
+      i = endOfString(bytes, i);
+      if (i === -1) return -1;
+      continue;
+    }
+    if (byte === OPEN_OBJECT) closers.push(CLOSE_OBJECT);
+    else if (byte === OPEN_ARRAY) closers.push(CLOSE_ARRAY);
+    else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      if (closers.pop() !== byte) return -1;
+      if (closers.length === 0) return i + 1;
+    }
+    i += 1;
+  }
+  return -1;
+}
+
+function endOfValue(bytes: Buffer, start: number): number {
+  const first = bytes[start];
+  if (first === QUOTE) return endOfString(bytes, start);
+  if (first === OPEN_OBJECT || first === OPEN_ARRAY) return endOfContainer(bytes, start);
+  let i = start;
+  while (i < bytes.length) {
+    const byte = bytes[i];
+    if (byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || isSpace(byte)) break;
+    i += 1;
+  }
+  return LITERAL.test(bytes.toString("latin1", start, i)) ? i : -1;
+}
+
+/**
+ * The members of the object `bytes` holds (whitespace around it allowed), in order; undefined when
+ * the bytes are not plainly one object. Values inside strings and nested containers are skipped,
+ * not validated: use it on bytes that were parsed elsewhere, or accept that only the shape is known.
+ */
+export function scanTopLevelMembers(bytes: Buffer): MemberSpan[] | undefined {
+  let i = skipSpace(bytes, 0);
+  if (bytes[i] !== OPEN_OBJECT) return undefined;
+  i = skipSpace(bytes, i + 1);
+  const members: MemberSpan[] = [];
+  if (bytes[i] === CLOSE_OBJECT) return skipSpace(bytes, i + 1) === bytes.length ? members : undefined;
+  for (;;) {
+    if (bytes[i] !== QUOTE) return undefined;
+    const keyEnd = endOfString(bytes, i);
+    if (keyEnd === -1) return undefined;
+    const keyBytes = bytes.subarray(i + 1, keyEnd - 1);
+    if (keyBytes.includes(BACKSLASH)) return undefined;
+    const key = keyBytes.toString("latin1");
+    i = skipSpace(bytes, keyEnd);
+    if (bytes[i] !== COLON) return undefined;
+    const start = skipSpace(bytes, i + 1);
+    const end = endOfValue(bytes, start);
+    if (end === -1) return undefined;
+    // JSON.parse keeps the last of duplicate keys; a reader of the first one would disagree with it.
+    if (members.some((member) => member.key === key)) return undefined;
+    members.push({ key, start, end });
+    i = skipSpace(bytes, end);
+    if (bytes[i] === COMMA) {
+      i = skipSpace(bytes, i + 1);
+      continue;
+    }
+    if (bytes[i] !== CLOSE_OBJECT) return undefined;
+    return skipSpace(bytes, i + 1) === bytes.length ? members : undefined;
+  }
+}
+
+/**
+ * The gateway-assigned id of a plain JSON-RPC response line: `"jsonrpc":"2.0"`, a positive integer
+ * id, exactly one of result/error, no method. Undefined for anything else (requests, notifications,
+ * string ids, odd shapes), and for lines with a raw CR, which would break SSE framing if passed on.
+ */
+export function findResponseId(line: Buffer): ResponseLine | undefined {
+  if (line.includes(CARRIAGE_RETURN)) return undefined;
+  const members = scanTopLevelMembers(line);
+  if (members === undefined) return undefined;
+  let id: MemberSpan | undefined;
+  let version: MemberSpan | undefined;
+  let outcomes = 0;
+  for (const member of members) {
+    if (member.key === "id") id = member;
+    else if (member.key === "jsonrpc") version = member;
+    else if (member.key === "result" || member.key === "error") outcomes += 1;
+    else if (member.key === "method") return undefined;
+  }
+  if (id === undefined || version === undefined || outcomes !== 1) return undefined;
+  if (line.toString("latin1", version.start, version.end) !== '"2.0"') return undefined;
+  const idText = line.toString("latin1", id.start, id.end);
+  if (!GATEWAY_ID.test(idText)) return undefined;
+  return { line, id: Number(idText), idStart: id.start, idEnd: id.end };
+}
+
+/**
+ * The line with its id replaced by `id` (JSON-encoded), in three pieces to be written as they are:
+ * joining them would copy the payload into fresh memory, which costs more than the write itself.
+ */
+export function spliceResponseId(response: ResponseLine, id: string | number): readonly Buffer[] {
+  const { line, idStart, idEnd } = response;
+  return [line.subarray(0, idStart), Buffer.from(JSON.stringify(id)), line.subarray(idEnd)];
+}

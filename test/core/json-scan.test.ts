@@ -1,0 +1,158 @@
+// The top-level scan that lets the hot path splice ids: it must agree with JSON.parse on every line it
+// answers for, and answer undefined (parse it) on anything odd.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { findResponseId, scanTopLevelMembers, spliceResponseId } from "../../src/core/index.js";
+
+const bytes = (text: string) => Buffer.from(text, "utf8");
+
+/** The id span found must be the id JSON.parse reads, and splicing must change nothing else. */
+function assertAgreesWithParse(text: string, id: number): void {
+  const found = findResponseId(bytes(text));
+  assert.ok(found, `expected a response id in ${text.slice(0, 80)}`);
+  assert.equal(found.id, id);
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  assert.equal(parsed.id, id);
+  for (const clientId of ["abc", 'q"uo\\te', 0, -7, "é✓"]) {
+    const spliced = JSON.parse(Buffer.concat(spliceResponseId(found, clientId)).toString("utf8")) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(spliced, { ...parsed, id: clientId });
+  }
+}
+
+describe("findResponseId", () => {
+  test("plain responses, id first, last or in the middle", () => {
+    assertAgreesWithParse('{"jsonrpc":"2.0","id":5,"result":{}}', 5);
+    assertAgreesWithParse(
+      '{"result":{"content":[{"type":"text","text":"Echo: hi"}]},"jsonrpc":"2.0","id":12}',
+      12,
+    );
+    assertAgreesWithParse('{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"nope"}}', 7);
+    assertAgreesWithParse('  { "jsonrpc" : "2.0" , "id" : 99 , "result" : [ 1 , 2 ] }  ', 99);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":null,"id":123456789012345}', 123456789012345);
+  });
+
+  test("an id inside params, result or error is not the top-level id", () => {
+    assertAgreesWithParse('{"result":{"id":1,"nested":{"id":2}},"jsonrpc":"2.0","id":3}', 3);
+    assertAgreesWithParse('{"jsonrpc":"2.0","error":{"code":1,"message":"x","data":{"id":8}},"id":4}', 4);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":[{"id":9},["\\"id\\":10"]],"id":11}', 11);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":"\\"id\\":1,","id":2}', 2);
+  });
+
+  test("escaped quotes and backslashes inside strings", () => {
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":{"t":"a\\\\"},"id":1}', 1);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":{"t":"a\\\\\\"}\\"x"},"id":2}', 2);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":{"t":"\\\\\\\\","u":"{[\\"]}"},"id":3}', 3);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":{"t":"ünïcødé ✓ 😀 \\u0041"},"id":4}', 4);
+  });
+
+  test("large payloads", () => {
+    const text = "x".repeat(1 << 20);
+    assertAgreesWithParse(
+      `{"result":{"content":[{"type":"text","text":"${text}"}]},"jsonrpc":"2.0","id":77}`,
+      77,
+    );
+    const escaped = '\\"'.repeat(50_000);
+    assertAgreesWithParse(`{"jsonrpc":"2.0","id":78,"result":{"s":"${escaped}"}}`, 78);
+    assertAgreesWithParse(
+      `{"jsonrpc":"2.0","id":79,"result":{"deep":${"[".repeat(200)}${"]".repeat(200)}}}`,
+      79,
+    );
+    // Nesting deeper than any recursive reader: the scan keeps a list of closers, not a call stack.
+    const deep = `${'{"a":['.repeat(100_000)}${"]}".repeat(100_000)}`;
+    assert.equal(findResponseId(bytes(`{"jsonrpc":"2.0","result":${deep},"id":80}`))?.id, 80);
+    assert.equal(findResponseId(bytes(`{"jsonrpc":"2.0","result":${deep.slice(0, -1)},"id":81}`)), undefined);
+  });
+
+  test("anything but a plain response to a gateway id is left to JSON.parse", () => {
+    const refused = [
+      "",
+      "this is not json",
+      '{"jsonrpc":',
+      "42",
+      '"a string"',
+      "null",
+      "[1,2,3]",
+      '[{"jsonrpc":"2.0","id":1,"result":{}}]',
+      '{"jsonrpc":"2.0","id":"corral:1","result":{}}', // string id (control channel)
+      '{"jsonrpc":"2.0","id":"5","result":{}}',
+      '{"jsonrpc":"2.0","id":0,"result":{}}',
+      '{"jsonrpc":"2.0","id":-1,"result":{}}',
+      '{"jsonrpc":"2.0","id":1.0,"result":{}}',
+      '{"jsonrpc":"2.0","id":1e3,"result":{}}',
+      '{"jsonrpc":"2.0","id":01,"result":{}}',
+      '{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}',
+      '{"jsonrpc":"2.0","id":1234567890123456,"result":{}}', // beyond what the gateway hands out
+      '{"jsonrpc":"2.0","id":1,"method":"sampling/createMessage","params":{}}', // a request
+      '{"jsonrpc":"2.0","method":"notifications/progress","params":{"id":1}}',
+      '{"jsonrpc":"1.0","id":1,"result":{}}',
+      '{"id":1,"result":{}}',
+      '{"jsonrpc":"2.0","id":1}', // neither result nor error
+      '{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"m"}}', // both
+      '{"jsonrpc":"2.0","id":1,"id":2,"result":{}}', // duplicate key: parse keeps the last
+      '{"jsonrpc":"2.0","\\u0069d":1,"result":{}}', // escaped key
+      '{"jsonrpc":"2.0","id":1,"result":{}}x',
+      '{"jsonrpc":"2.0","id":1,"result":{}}{"jsonrpc":"2.0","id":2,"result":{}}',
+      '{"jsonrpc":"2.0","id":1,"result":{"a":[}}',
+      '{"jsonrpc":"2.0","id":1,"result":{"a":"unterminated}}',
+      '{"jsonrpc":"2.0","id":1,"result":{"a":1}',
+      '{"jsonrpc":"2.0","id":1,"result":nope}',
+      '{"jsonrpc":"2.0","id":1,"result":{},}',
+      '{"jsonrpc":"2.0","id":1,"result":{}}\r',
+      '{"jsonrpc":"2.0","id":1,"result":"a\rb"}',
+      '{"jsonrpc":"2.0" "id":1,"result":{}}',
+      "{'jsonrpc':'2.0','id':1,'result':{}}",
+    ];
+    for (const text of refused) assert.equal(findResponseId(bytes(text)), undefined, text);
+    assert.equal(findResponseId(Buffer.from([0x00, 0x1b, 0xff, 0xfe, 0x80, 0x7f])), undefined);
+  });
+
+  test("random garbage never throws, and every answer agrees with JSON.parse", () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = '{}[]":,\\ a1-2.eE0trufalsn\t';
+    const base = '{"jsonrpc":"2.0","result":{"a":["x\\"y",1,{"b":null}]},"id":31}';
+    for (let round = 0; round < 5_000; round += 1) {
+      const chars = [...base];
+      const edits = 1 + Math.floor(random() * 3);
+      for (let e = 0; e < edits; e += 1) {
+        const at = Math.floor(random() * chars.length);
+        chars[at] = alphabet[Math.floor(random() * alphabet.length)] as string;
+      }
+      const text = chars.join("");
+      const found = findResponseId(bytes(text));
+      if (found === undefined) continue;
+      // The scan only checks shape; where the line is valid JSON it must read the same id.
+      let parsed: Record<string, unknown> | undefined;
+      try {
+        parsed = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      assert.equal(parsed.id, found.id, text);
+    }
+  });
+});
+
+describe("scanTopLevelMembers", () => {
+  test("keys and value spans in order", () => {
+    const text = '{"a":1,"b":"two","c":{"d":[3]},"e":true}';
+    const members = scanTopLevelMembers(bytes(text));
+    assert.deepEqual(
+      members?.map((member) => [member.key, text.slice(member.start, member.end)]),
+      [
+        ["a", "1"],
+        ["b", '"two"'],
+        ["c", '{"d":[3]}'],
+        ["e", "true"],
+      ],
+    );
+    assert.deepEqual(scanTopLevelMembers(bytes(" {} ")), []);
+    assert.equal(scanTopLevelMembers(bytes("{} []")), undefined);
+  });
+});
