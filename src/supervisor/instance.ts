@@ -19,7 +19,13 @@ import {
   type InstanceStatus,
   type Transition,
 } from "./instance-state.js";
-import { type Link, type LinkCallbacks, openProcessLink, type RemoteLinkOpener } from "./link.js";
+import {
+  type ContainerLinkOpener,
+  type Link,
+  type LinkCallbacks,
+  openProcessLink,
+  type RemoteLinkOpener,
+} from "./link.js";
 import { LineRing } from "./ring-buffer.js";
 import type { StateDir } from "./state-dir.js";
 import { createStderrForwarder } from "./stderr-log.js";
@@ -39,6 +45,8 @@ export interface InstanceOptions {
   readonly clientCapabilities?: Readonly<Record<string, unknown>>;
   /** How to reach http/sse servers; without it they fail to start with a clear reason. */
   readonly openRemoteLink?: RemoteLinkOpener;
+  /** How to run `runtime: container` servers; without it they fail to start with a clear reason. */
+  readonly openContainerLink?: ContainerLinkOpener;
   readonly onTransition: (transition: Transition) => void;
   readonly random?: () => number;
 }
@@ -311,7 +319,11 @@ export class Instance {
   }
 
   async #openLink(callbacks: LinkCallbacks, signal: AbortSignal): Promise<Link> {
-    const { server, containment, gatewayEnv, stateDir, openRemoteLink } = this.#options;
+    const { server, containment, gatewayEnv, stateDir, openRemoteLink, openContainerLink } = this.#options;
+    if (server.container !== undefined) {
+      if (openContainerLink === undefined) throw new Error("no way to run container servers in this process");
+      return openContainerLink(server, this.#options.id, callbacks, signal);
+    }
     if (server.transport === "stdio") {
       return openProcessLink({ server, containment, gatewayEnv, stateDir: stateDir.path }, callbacks);
     }

@@ -39,6 +39,14 @@ export type RemoteLinkOpener = (
   signal: AbortSignal,
 ) => Promise<Link>;
 
+/** Opens links to `runtime: container` servers; made by the supervisor, which holds the engine client. */
+export type ContainerLinkOpener = (
+  server: ServerConfig,
+  instanceId: string,
+  callbacks: LinkCallbacks,
+  signal: AbortSignal,
+) => Promise<Link>;
+
 export interface ProcessLinkOptions {
   readonly server: ServerConfig;
   readonly containment: Containment;

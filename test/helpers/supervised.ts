@@ -28,9 +28,13 @@ export interface Supervised extends AsyncDisposable {
   trackedProcesses(): ProcessStat[];
 }
 
+function dockerHostOption(dockerHost: string | undefined): { dockerHost?: string } {
+  return dockerHost === undefined ? {} : { dockerHost };
+}
+
 export async function startSupervised(
   servers: readonly ServerConfig[],
-  options: { random?: () => number; stateDir?: string } = {},
+  options: { random?: () => number; stateDir?: string; dockerHost?: string } = {},
 ): Promise<Supervised> {
   const folder = options.stateDir ?? mkdtempSync(join(tmpdir(), "corral-test-"));
   const stateDir = openStateDir(folder);
@@ -56,6 +60,7 @@ export async function startSupervised(
     logger: createSilentLogger(),
     clientInfo: { name: "corral-test", version: "0" },
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...dockerHostOption(options.dockerHost ?? process.env.DOCKER_HOST),
   });
   supervisor.onTransition((transition) => transitions.push(transition));
   const seen = new Map<number, ProcessStat>();
