@@ -296,7 +296,11 @@ export function createDockerEngine(options: { readonly socketPath: string }): Do
           headers: { host: "docker", connection: "Upgrade", upgrade: "tcp" },
           ...(signal === undefined ? {} : { signal }),
         });
-        req.once("upgrade", (_response, socket, head) => resolve({ socket, head }));
+        req.once("upgrade", (_response, socket, head) => {
+          // Until the caller listens, a reset must not be an uncaught 'error': it shows as the close.
+          socket.on("error", () => {});
+          resolve({ socket, head });
+        });
         req.once("response", (response) => {
           // Not upgraded: the answer is an error.
           void readBody(response, MAX_ERROR_BODY_BYTES).then((body) =>

@@ -167,14 +167,14 @@ function linkToContainer(
       socket.destroy();
     },
   });
-  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  const closed = socket.destroyed
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => socket.once("close", () => resolve()));
   socket.on("data", (chunk: Buffer) => demuxer.push(chunk));
   socket.once("end", () => {
     stdout.flush();
     stderr.flush();
   });
-  // A broken attach stream shows up as the container's end (or a failed write); nothing to add here.
-  socket.on("error", () => {});
   demuxer.push(attached.head);
 
   let endInfo: LinkEnd | undefined;
