@@ -73,6 +73,9 @@ export function viewServerConfig(server: ServerConfig, derived: DerivedPaths): R
     command: pick("command", server.command),
     args: server.args.map((arg, index) => (isDerived(`args.${index}`) ? REDACTED : arg)),
     cwd: pick("cwd", server.cwd),
+    ...(server.container === undefined
+      ? {}
+      : { container: { ...server.container, image: pick("image", server.container.image) } }),
     url: url === undefined || url === REDACTED ? url : redactUrl(url),
     env: redactValues(server.env),
     headers: redactValues(server.headers),

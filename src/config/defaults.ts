@@ -27,6 +27,8 @@ export const SERVER_DEFAULTS = {
   health: { intervalMs: 30_000, timeoutMs: 5_000, failureThreshold: 3 },
   limits: { enforce: "strict" },
   sandbox: { network: "none", tmp: "private" },
+  runtime: "process",
+  container: { network: "none", pull: "missing" },
 } as const;
 
 /** Server names end up in URL paths (`/servers/<name>/mcp`) and tool prefixes. */

@@ -38,6 +38,15 @@ function normaliseServer(name: string, input: ServerInput, context: NormaliseCon
     name,
     transport: inferTransport(input),
     ...(input.command === undefined ? {} : { command: input.command }),
+    ...(input.runtime !== "container" || input.image === undefined
+      ? {}
+      : {
+          container: {
+            image: input.image,
+            network: input.network ?? D.container.network,
+            pull: input.pull ?? D.container.pull,
+          },
+        }),
     args: input.args ?? [],
     env: { ...envFile, ...input.env },
     inheritEnv: input.inheritEnv ?? [],

@@ -33,9 +33,25 @@ const ignored = z.unknown().meta({ description: "Accepted for compatibility with
 
 export const serverSchema = z
   .strictObject({
+    runtime: oneOf(["process", "container"], {
+      description: "Run the server as a process of this host, or in a container (Docker Engine API).",
+      default: D.runtime,
+    }),
     command: text({ description: "Executable to run (stdio); looked up in PATH." }),
-    args: stringList({ description: "Arguments of the command.", scalars: true }),
-    env: stringMap({ description: "Environment of the process; wins over envFile." }),
+    args: stringList({
+      description: "Arguments of the command; for a container, the command after the image's entrypoint.",
+      scalars: true,
+    }),
+    env: stringMap({ description: "Environment of the process or container; wins over envFile." }),
+    image: text({ description: "Image of a runtime: container server, e.g. node:20-alpine." }),
+    network: oneOf(["none", "bridge", "host"], {
+      description: "Network of a runtime: container server.",
+      default: D.container.network,
+    }),
+    pull: oneOf(["missing", "always", "never"], {
+      description: "When a runtime: container server's image is pulled before the container starts.",
+      default: D.container.pull,
+    }),
     envFile: text({ description: "dotenv file (KEY=VALUE lines), relative to the config file." }),
     inheritEnv: stringList({ description: "Names of gateway environment variables passed through." }),
     cwd: text({ description: "Working directory, relative to the config file. Default: its folder." }),
@@ -105,7 +121,11 @@ export const serverSchema = z
   // Cross-key rules run even when some keys are invalid, so that every problem shows at once.
   .superRefine(checkServer, { when: (payload) => isMap(payload.value) })
   // An id puts the entry once under $defs, shared by `servers` and `mcpServers`.
-  .meta({ id: "server", description: "One MCP server: a command to run (stdio) or a URL (http, sse)." });
+  .meta({
+    id: "server",
+    description:
+      "One MCP server: a command to run (stdio), an image to run (container) or a URL (http, sse).",
+  });
 
 export type ServerInput = z.output<typeof serverSchema>;
 export const IGNORED_SERVER_KEYS = ["autoApprove", "alwaysAllow"] as const;

@@ -45,6 +45,14 @@ export interface SandboxConfig {
   readonly tmp: "private" | "host";
 }
 
+/** How a `runtime: container` server's container is made (Docker Engine API). */
+export interface ContainerSettings {
+  readonly image: string;
+  readonly network: "none" | "bridge" | "host";
+  /** missing: pull when the engine lacks the image; always: before each start; never: fail instead. */
+  readonly pull: "missing" | "always" | "never";
+}
+
 export interface ToolFilter {
   /** When set, only these tools are exposed. */
   readonly allow?: readonly string[];
@@ -54,8 +62,10 @@ export interface ToolFilter {
 export interface ServerConfig {
   readonly name: string;
   readonly transport: Transport;
-  /** stdio only. */
+  /** stdio only; absent for containers. */
   readonly command?: string;
+  /** Present exactly for `runtime: container` servers (args and env then go to the container). */
+  readonly container?: ContainerSettings;
   readonly args: readonly string[];
   /** Configured environment (envFile merged under env). */
   readonly env: Readonly<Record<string, string>>;

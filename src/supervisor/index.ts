@@ -1,4 +1,6 @@
 export { buildChildEnv } from "./child-env.js";
+export { buildContainerEnv, describeContainerExit } from "./container-link.js";
+export { computeGatewayKey, sweepContainers } from "./container-runtime.js";
 export {
   GATEWAY_PROTOCOL_VERSION,
   Instance,
@@ -6,7 +8,7 @@ export {
   type ResponseLineListener,
 } from "./instance.js";
 export * from "./instance-state.js";
-export type { Link, LinkCallbacks, LinkEnd, RemoteLinkOpener } from "./link.js";
+export type { ContainerLinkOpener, Link, LinkCallbacks, LinkEnd, RemoteLinkOpener } from "./link.js";
 export { type ExitInfo, type ServerProcess, spawnServerProcess } from "./server-process.js";
 export {
   type ChildRecord,

@@ -23,6 +23,7 @@ import {
   type Transition,
 } from "./instance-state.js";
 import {
+  type ContainerLinkOpener,
   type Link,
   type LinkCallbacks,
   openProcessLink,
@@ -49,6 +50,8 @@ export interface InstanceOptions {
   readonly clientCapabilities?: Readonly<Record<string, unknown>>;
   /** How to reach http/sse servers; without it they fail to start with a clear reason. */
   readonly openRemoteLink?: RemoteLinkOpener;
+  /** How to run `runtime: container` servers; without it they fail to start with a clear reason. */
+  readonly openContainerLink?: ContainerLinkOpener;
   readonly onTransition: (transition: Transition) => void;
   readonly random?: () => number;
 }
@@ -345,7 +348,12 @@ export class Instance {
   }
 
   async #openLink(callbacks: LinkCallbacks, signal: AbortSignal): Promise<Link> {
-    const { server, containment, gatewayEnv, stateDir, openRemoteLink, isolation } = this.#options;
+    const { server, containment, gatewayEnv, stateDir, openRemoteLink, openContainerLink, isolation } =
+      this.#options;
+    if (server.container !== undefined) {
+      if (openContainerLink === undefined) throw new Error("no way to run container servers in this process");
+      return openContainerLink(server, this.#options.id, callbacks, signal);
+    }
     if (server.transport === "stdio") {
       this.#spawns += 1;
       const name = `${this.#options.id}.${this.#spawns}`;

@@ -53,6 +53,14 @@ export type RemoteLinkOpener = (
   signal: AbortSignal,
 ) => Promise<Link>;
 
+/** Opens links to `runtime: container` servers; made by the supervisor, which holds the engine client. */
+export type ContainerLinkOpener = (
+  server: ServerConfig,
+  instanceId: string,
+  callbacks: LinkCallbacks,
+  signal: AbortSignal,
+) => Promise<Link>;
+
 /** What keeps processes in bounds: the host's cgroups, and the gateway's process budget. */
 export interface ProcessIsolation {
   readonly cgroups: CgroupHost;

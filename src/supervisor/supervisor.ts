@@ -2,7 +2,7 @@
 // ends leftovers of a previous run before anything new starts, and stops everything in parallel.
 
 import type { CorralConfig, InstanceMode, ServerConfig, StartPolicy, Transport } from "../config/index.js";
-import { CorralError } from "../core/index.js";
+import { CorralError, describeError } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import {
   type CgroupHost,
@@ -12,6 +12,7 @@ import {
   listProcesses,
   type ProcessUsage,
 } from "../platform/index.js";
+import { type ContainerRuntime, createContainerRuntime } from "./container-runtime.js";
 import { Instance } from "./instance.js";
 import {
   formatDuration,
@@ -34,6 +35,8 @@ export interface SupervisorOptions {
   readonly clientCapabilities?: Readonly<Record<string, unknown>>;
   /** How to reach http/sse servers (the upstream layer's transports, wired by the cli). */
   readonly openRemoteLink?: RemoteLinkOpener;
+  /** DOCKER_HOST as the cli read it (`unix://…`), for `runtime: container` servers. */
+  readonly dockerHost?: string;
   readonly random?: () => number;
 }
 
@@ -89,6 +92,7 @@ export class Supervisor {
   readonly #listeners = new Set<(transition: Transition) => void>();
   readonly #sessionUse = new Map<Instance, SessionInstanceUse>();
   readonly #removalListeners = new Set<(instance: Instance, reason: string) => void>();
+  readonly #containers: ContainerRuntime;
   #disposed = false;
   readonly #isolation: ProcessIsolation;
 
@@ -99,6 +103,11 @@ export class Supervisor {
       cgroups: options.cgroups ?? detectCgroups({ mode: "none", key: "" }),
       ...(maxProcesses === undefined ? {} : { admit: (server: string) => this.#admit(server, maxProcesses) }),
     };
+    this.#containers = createContainerRuntime({
+      dockerHost: options.dockerHost,
+      stateDirPath: options.stateDir.path,
+      gatewayEnv: options.gatewayEnv,
+    });
     for (const server of options.config.servers) {
       const count = server.mode === "shared" ? server.replicas : 0;
       const instances = Array.from({ length: count }, (_, slot) => this.#createInstance(server, slot));
@@ -130,10 +139,28 @@ export class Supervisor {
         "ended processes left by a previous run",
       );
     }
+    await this.#sweepContainers();
     for (const entry of this.#entries.values()) {
       if (entry.config.start === "eager" && !entry.config.disabled) this.#startEntry(entry, "eager start");
     }
     return reaped;
+  }
+
+  /** Removes containers a previous run left; only when the config has container servers. */
+  async #sweepContainers(): Promise<void> {
+    if (!this.#options.config.servers.some((server) => server.container !== undefined)) return;
+    try {
+      const removed = await this.#containers.sweep();
+      if (removed.length > 0) {
+        this.#options.logger.warn(
+          { containers: removed.map((container) => container.Names[0] ?? container.Id.slice(0, 12)) },
+          "removed containers left by a previous run",
+        );
+      }
+    } catch (error) {
+      // Container servers will fail to start with the same reason; process servers are unaffected.
+      this.#options.logger.warn({ err: describeError(error) }, "could not sweep leftover containers");
+    }
   }
 
   listServers(): ServerStatus[] {
@@ -345,6 +372,7 @@ export class Supervisor {
       id,
       ...(clientCapabilities === undefined ? {} : { clientCapabilities }),
       ...(openRemoteLink === undefined ? {} : { openRemoteLink }),
+      openContainerLink: this.#containers.openLink,
       server,
       containment,
       isolation: this.#isolation,

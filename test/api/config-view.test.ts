@@ -75,3 +75,21 @@ test("a file that cannot be read: every string that could hold a secret is redac
   );
   assert.deepEqual([view.command, view.args, view.url, view.cwd], ["***", ["***"], "***", "***"]);
 });
+
+test("a container server's image is redacted when it came from a reference", () => {
+  const container = { image: "registry.internal/team/srv:1", network: "none", pull: "missing" } as const;
+  const fromRef = write(
+    "corral.yaml",
+    `servers:\n  fs: { runtime: container, image: "${ref("REGISTRY")}/team/srv:1" }\n`,
+  );
+  assert.deepEqual(viewServerConfig(server({ container }), readDerivedPaths(fromRef)).container, {
+    ...container,
+    image: "***",
+  });
+  const literal = write("corral.yaml", "servers:\n  fs: { runtime: container, image: alpine }\n");
+  const plain = { ...container, image: "alpine" };
+  assert.deepEqual(
+    viewServerConfig(server({ container: plain }), readDerivedPaths(literal)).container,
+    plain,
+  );
+});

@@ -29,6 +29,10 @@ export interface Supervised extends AsyncDisposable {
   trackedProcesses(): ProcessStat[];
 }
 
+function dockerHostOption(dockerHost: string | undefined): { dockerHost?: string } {
+  return dockerHost === undefined ? {} : { dockerHost };
+}
+
 export async function startSupervised(
   servers: readonly ServerConfig[],
   options: {
@@ -37,6 +41,7 @@ export async function startSupervised(
     cgroups?: CgroupHost;
     maxProcesses?: number;
     gatewayEnv?: Readonly<Record<string, string | undefined>>;
+    dockerHost?: string;
   } = {},
 ): Promise<Supervised> {
   const folder = options.stateDir ?? mkdtempSync(join(tmpdir(), "corral-test-"));
@@ -65,6 +70,7 @@ export async function startSupervised(
     logger: createSilentLogger(),
     clientInfo: { name: "corral-test", version: "0" },
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...dockerHostOption(options.dockerHost ?? process.env.DOCKER_HOST),
   });
   supervisor.onTransition((transition) => transitions.push(transition));
   const seen = new Map<number, ProcessStat>();

@@ -136,6 +136,7 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     clientInfo: { name: "corral", version: CORRAL_VERSION },
     clientCapabilities: ROUTABLE_CLIENT_CAPABILITIES,
     openRemoteLink,
+    ...(io.env.DOCKER_HOST === undefined ? {} : { dockerHost: io.env.DOCKER_HOST }),
   });
   const gateway = new Gateway({ config, supervisor, logger, version: CORRAL_VERSION });
   const api = createApiServer({
