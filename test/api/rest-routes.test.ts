@@ -44,7 +44,7 @@ describe("REST routes", () => {
       },
       // Takes stop.stdinGrace to stop; its tools are hidden so the catalog assertions stay about kinds and alpha.
       lingers: fixtureServer("ignores-stdin-eof", [], {
-        stop: { stdinGrace: "3s" },
+        stop: { stdinGrace: "5s" },
         tools: { deny: ["echo", "pid"] },
       }),
       mine: fixtureServer("healthy", [], { mode: "per-session" }),
@@ -292,7 +292,7 @@ describe("REST routes", () => {
     const waiting = await act("broken", "start", 200);
     assert.equal(waiting.state, "backoff");
 
-    // A server still stopping cannot be started: 409 with its state (stop.stdinGrace keeps it there 3s).
+    // A server still stopping cannot be started: 409 with its state (stop.stdinGrace keeps it there 5s).
     await waitFor(
       async () => ((await call(`${api}/servers/lingers`)).body.server as ServerView).state === "ready",
       { what: "lingers ready" },
