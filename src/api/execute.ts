@@ -116,14 +116,14 @@ export async function executeRequest(
       error: { code: "SERVER_NOT_FOUND", message: `no server named "${server}"; see corral ps`, server },
     };
   }
+  const state = { state: supervisor.getServer(server)?.state ?? null };
   if (config.disabled) {
-    return {
-      error: { code: "STATE_CONFLICT", message: `server "${server}" is disabled in the config`, server },
-    };
+    const message = `server "${server}" is disabled in the config; enable it there to call it`;
+    return { error: { code: "STATE_CONFLICT", message, server, extra: state } };
   }
   if (config.mode === "per-session") {
     const message = `server "${server}" is per-session: each instance belongs to one MCP client session, and a REST call has none; use /servers/${server}/mcp`;
-    return { error: { code: "STATE_CONFLICT", message, server } };
+    return { error: { code: "STATE_CONFLICT", message, server, extra: state } };
   }
   const timeoutMs = request.timeoutMs ?? config.requestTimeoutMs;
   const deadline = startedAt + timeoutMs;

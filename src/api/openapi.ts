@@ -10,10 +10,12 @@ type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, "null"], ...extra });
+/** A closed object: the documented shapes are exact, and the tests hold the answers to them. */
 const object = (properties: Record<string, Schema>, optional: readonly string[] = []): Schema => ({
   type: "object",
   required: Object.keys(properties).filter((key) => !optional.includes(key)),
   properties,
+  additionalProperties: false,
 });
 const json = (schema: Schema, description: string) => ({
   description,
@@ -24,7 +26,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: "Bad input: a malformed body, an unknown field, a bad query parameter, or arguments that do not match the tool's inputSchema (`errors` lists each problem).",
   403: "The Host or Origin header is not allowed (DNS-rebinding protection).",
   404: "No such server or tool.",
-  409: "The request conflicts with the server's configuration (disabled, or per-session for /execute).",
+  409: "The request conflicts with the server's configuration or state: it is disabled; per-session (for /execute and start); or stopping (for start). `state` is in the body.",
   413: "The body is larger than gateway.maxBodySize.",
   502: "The server answered with a JSON-RPC error (`rpcError`), or its process ended during the call.",
   503: "The server cannot take requests now: its `state`, `reason` and `retryAt` are in the body; answered at once.",
@@ -50,15 +52,17 @@ const schemas: Record<string, Schema> = {
     error: {
       type: "object",
       required: ["code", "message"],
+      additionalProperties: false,
       properties: {
         code: { type: "string", enum: Object.keys(REST_STATUS), description: "See docs/errors.md." },
         message: { type: "string" },
         server: { type: "string" },
-        state: nullable("string", { description: "503: the server's state." }),
+        state: nullable("string", { description: "503 and 409: the server's state." }),
         reason: nullable("string", { description: "503: why it is in that state." }),
         retryAt: nullable("string", { format: "date-time", description: "503: the next restart attempt." }),
         errors: { type: "array", items: ref("ArgumentProblem"), description: "400 INVALID_ARGUMENTS" },
         rpcError: { type: "object", description: "502 UPSTREAM_ERROR: the server's JSON-RPC error." },
+        allow: { type: "string", description: "405: the methods the path takes (also the Allow header)." },
       },
     },
   }),
@@ -134,6 +138,7 @@ const schemas: Record<string, Schema> = {
         type: "object",
         required: [...INSTANCE_STATES],
         properties: Object.fromEntries(INSTANCE_STATES.map((state) => [state, { type: "integer" }])),
+        additionalProperties: false,
       },
     }),
     processes: { type: "integer", description: "Server processes and their descendants." },
@@ -208,15 +213,24 @@ const schemas: Record<string, Schema> = {
     text: { type: "string" },
   }),
   Logs: object({ server: { type: "string" }, lines: { type: "array", items: ref("LogLine") } }),
-  ActionResult: object(
-    {
-      server: { type: "string" },
-      action: { type: "string", enum: ["start", "stop", "restart"] },
-      state: ref("State"),
-      reason: { type: "string" },
+  ActionResult: object({
+    server: { type: "string" },
+    action: { type: "string", enum: ["start", "stop", "restart"] },
+    changed: {
+      type: "boolean",
+      description: "false when there was nothing to do (start of a running server, stop of a stopped one).",
     },
-    ["state", "reason"],
-  ),
+    state: ref("State"),
+    reason: { type: "string" },
+  }),
+  Readiness: object({
+    ready: { type: "boolean" },
+    pending: {
+      type: "array",
+      description: "Eager servers neither ready nor failed yet.",
+      items: object({ name: { type: "string" }, state: ref("State"), reason: { type: "string" } }),
+    },
+  }),
 };
 
 function lifecycle(action: "start" | "stop" | "restart", summary: string) {
@@ -226,7 +240,11 @@ function lifecycle(action: "start" | "stop" | "restart", summary: string) {
       summary,
       parameters: [nameParameter],
       responses: {
-        "202": json(ref("ActionResult"), "Done; the body has the server's state now."),
+        "200": json(
+          ref("ActionResult"),
+          "Nothing to do (start of a running server, stop of a stopped one); `changed` is false.",
+        ),
+        "202": json(ref("ActionResult"), "Done; `changed` is true and the body has the server's state now."),
         ...errors(404, ...(action === "stop" ? [] : [409])),
       },
     },
@@ -257,11 +275,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           operationId: "ready",
           summary: "Every eager server is ready or failed with a reason (no Host check).",
           responses: {
-            "200": json(object({ ready: { type: "boolean" }, pending: { type: "array" } }), "Ready."),
-            "503": json(
-              object({ ready: { type: "boolean" }, pending: { type: "array" } }),
-              "Still starting.",
-            ),
+            "200": json(ref("Readiness"), "Ready."),
+            "503": json(ref("Readiness"), "Still starting."),
           },
         },
       },
@@ -363,9 +378,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       },
       "/api/v1/mcp/servers/{name}/start": lifecycle(
         "start",
-        "Start a stopped server (a no-op when running).",
+        "Start a stopped or failed server (200, nothing to do, when it runs or waits to retry).",
       ),
-      "/api/v1/mcp/servers/{name}/stop": lifecycle("stop", "Stop a server through its stop ladder."),
+      "/api/v1/mcp/servers/{name}/stop": lifecycle(
+        "stop",
+        "Stop a server through its stop ladder (200, nothing to do, when it is stopped).",
+      ),
       "/api/v1/mcp/servers/{name}/restart": lifecycle(
         "restart",
         "Stop and start a server; revives a failed one.",

@@ -30,6 +30,9 @@ export interface RestDeps {
 
 const PREFIX = "/api/v1/mcp";
 
+/** Instance states in which `start` has nothing to do. */
+const RUNNING: ReadonlySet<string> = new Set(["starting", "ready", "degraded", "backoff"]);
+
 export function createRestRoutes(deps: RestDeps): RestRoute[] {
   const { supervisor, gateway } = deps;
   // ajv and its three dialects load on the first execute: most gateways never serve one, and at
@@ -68,16 +71,54 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       context.request.resume();
       const name = knownServer(context);
       if (name === undefined) return;
-      if (action !== "stop" && gateway.upstreams.server(name)?.disabled === true) {
-        const message = `server "${name}" is disabled in the config; enable it there to ${action} it`;
-        sendRestError(context.response, { code: "STATE_CONFLICT", message, server: name });
+      const answer = (status: 200 | 202) => {
+        const now = supervisor.getServer(name);
+        sendJson(context.response, status, {
+          server: name,
+          action,
+          changed: status === 202,
+          state: now?.state,
+          reason: now?.reason,
+        });
+      };
+      const conflict = (message: string) =>
+        sendRestError(context.response, {
+          code: "STATE_CONFLICT",
+          message,
+          server: name,
+          extra: { state: supervisor.getServer(name)?.state ?? null },
+        });
+      const config = gateway.upstreams.server(name);
+      if (action !== "stop" && config?.disabled === true) {
+        conflict(`server "${name}" is disabled in the config; enable it there to ${action} it`);
         return;
       }
-      if (action === "start") supervisor.startServer(name);
-      else if (action === "stop") await supervisor.stopServer(name, "stop requested over the API");
-      else await supervisor.restartServer(name, "restart requested over the API");
-      const status = supervisor.getServer(name);
-      sendJson(context.response, 202, { server: name, action, state: status?.state, reason: status?.reason });
+      const instances = supervisor.getServer(name)?.instances ?? [];
+      if (action === "start") {
+        if (config?.mode === "per-session") {
+          conflict(
+            `server "${name}" is per-session: its instances start with MCP client sessions on /servers/${name}/mcp`,
+          );
+          return;
+        }
+        if (instances.some((instance) => instance.state === "stopping")) {
+          conflict(`server "${name}" is stopping; start it once it is stopped, or restart it`);
+          return;
+        }
+        // Already running (or waiting to retry, which restart cuts short): nothing to do.
+        if (instances.length > 0 && instances.every((instance) => RUNNING.has(instance.state))) {
+          answer(200);
+          return;
+        }
+        supervisor.startServer(name);
+      } else if (action === "stop") {
+        if (instances.every((instance) => instance.state === "stopped")) {
+          answer(200);
+          return;
+        }
+        await supervisor.stopServer(name, "stop requested over the API");
+      } else await supervisor.restartServer(name, "restart requested over the API");
+      answer(202);
     },
   });
 
@@ -91,14 +132,13 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       method: "GET",
       path: "/readyz",
       handle: ({ response }) => {
-        // Ready once every eager server has either come up or failed with a reason.
+        // Ready once every eager server has either come up or failed with a reason. Eager servers are
+        // started before the gateway listens, so one that is `stopped` now was stopped on purpose
+        // (by an operator, or as idle): waiting for it would keep the gateway unready for good.
         const pending = supervisor
           .listServers()
           .filter((server) => server.start === "eager" && server.mode === "shared")
-          .filter(
-            (server) =>
-              server.state === "starting" || server.state === "backoff" || server.state === "stopped",
-          )
+          .filter((server) => server.state === "starting" || server.state === "backoff")
           .filter((server) => !disabled().has(server.name));
         const body = {
           ready: pending.length === 0,

@@ -1,6 +1,7 @@
 // Config files for the REST and CLI tests: any mix of fixture servers (by name or by path) with
 // their extra keys, written as JSON into a fresh temporary folder.
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,4 +64,31 @@ export function errorOf(
   body: Record<string, unknown>,
 ): { code?: string; message?: string; server?: string } & Record<string, unknown> {
   return (body.error ?? {}) as { code?: string; message?: string; server?: string };
+}
+
+/** A raw request with node:http, so Host and Origin can be anything (fetch sets Host itself). */
+export function rawRequest(
+  url: string,
+  headers: Record<string, string>,
+  method = "GET",
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers }, (response) => {
+      let text = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => {
+        text += chunk;
+      });
+      response.on("end", () => {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          body = { text };
+        }
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+    request.on("error", reject);
+    request.end();
+  });
 }

@@ -1,5 +1,6 @@
 // POST /api/v1/mcp/execute against the real binary: both shapes, argument validation by dialect
-// before anything is sent, every error status, the 503 fast-fail and the 504 with cancellation.
+// before anything is sent, every error status, the 503 fast-fail and the 504 with cancellation. Every
+// answer, whatever its status, is held to the OpenAPI document's schema for that status.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +8,9 @@ import { after, before, describe, test } from "node:test";
 import { type CorralRun, runCorral } from "../helpers/corral-process.js";
 import { waitFor } from "../helpers/wait.js";
 import { errorOf, fixtureServer, post, writeConfig } from "./api-config.js";
+import { createShapeChecker } from "./openapi-shapes.js";
+
+const shapes = createShapeChecker();
 
 function logLines(file: string): string[] {
   try {
@@ -39,7 +43,11 @@ describe("POST /api/v1/mcp/execute", () => {
     );
     dir = written.dir;
     corral = await runCorral(["up", "--config", written.path]);
-    execute = (body) => post(`${corral.url}/api/v1/mcp/execute`, body);
+    execute = async (body) => {
+      const answer = await post(`${corral.url}/api/v1/mcp/execute`, body);
+      shapes.assertResponse("/api/v1/mcp/execute", "post", answer.status, answer.body);
+      return answer;
+    };
     await waitFor(
       async () => (await execute({ server: "kinds", tool: "echo", arguments: { text: "x" } })).status === 200,
       {
@@ -187,7 +195,16 @@ describe("POST /api/v1/mcp/execute", () => {
   test("409: a disabled server, a per-session server", async () => {
     const off = await execute({ server: "off", tool: "echo", arguments: { text: "x" } });
     assert.equal(off.status, 409);
-    assert.equal(errorOf(off.body).code, "STATE_CONFLICT");
+    assert.deepEqual(off.body, {
+      error: {
+        code: "STATE_CONFLICT",
+        message: 'server "off" is disabled in the config; enable it there to call it',
+        server: "off",
+        state: "stopped",
+      },
+    });
+    const offCommand = await execute({ server: "off", command: { method: "ping" } });
+    assert.equal(offCommand.status, 409);
     const mine = await execute({ server: "mine", tool: "echo", arguments: { text: "x" } });
     assert.equal(mine.status, 409);
     assert.match(errorOf(mine.body).message ?? "", /per-session.*\/servers\/mine\/mcp/);

@@ -1,14 +1,21 @@
 // GET /api/v1/openapi.json: a valid OpenAPI 3.1 document (checked by a validator library), and every
-// route and method in it answers on a running gateway (never 404 route-not-found or 405).
+// route and method in it answers on a running gateway (never 404 route-not-found or 405) with a
+// documented status and a body its schema accepts; every route but the probes refuses a foreign Host.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { buildOpenApiDocument } from "../../src/api/index.js";
 import { runCorral } from "../helpers/corral-process.js";
 import { waitFor } from "../helpers/wait.js";
-import { call, errorOf, fixtureServer, post, writeConfig } from "./api-config.js";
+import { call, errorOf, fixtureServer, post, rawRequest, writeConfig } from "./api-config.js";
+import { createShapeChecker } from "./openapi-shapes.js";
 
 type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
-type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type OpenApi = {
+  openapi: string;
+  info: { version: string };
+  paths: Record<string, Record<string, Operation>>;
+};
 
 describe("OpenAPI", () => {
   test("the document validates and every route in it answers", async () => {
@@ -18,6 +25,13 @@ describe("OpenAPI", () => {
     assert.equal(status, 200);
     const document = body as unknown as OpenApi;
     assert.equal(document.openapi, "3.1.0");
+
+    assert.deepEqual(
+      document,
+      JSON.parse(JSON.stringify(buildOpenApiDocument(document.info.version))),
+      "the served document is the built one",
+    );
+    const shapes = createShapeChecker(document as never);
 
     const validator = new Validator();
     const result = await validator.validate(structuredClone(document) as never);
@@ -71,6 +85,18 @@ describe("OpenAPI", () => {
         `${method} ${template}: ${answer.status} is not documented`,
       );
       assert.notEqual(errorOf(answer.body).code, "ROUTE_NOT_FOUND");
+      if (!template.endsWith("/logs") || answer.headers.get("content-type") === "application/json")
+        shapes.assertResponse(template, method, answer.status, answer.body);
+    }
+
+    // The Host guard: 403 from every route but the probes, in the documented error shape.
+    for (const { template, method } of operations) {
+      if (template === "/healthz" || template === "/readyz") continue;
+      const url = `${corral.url}${template.replace("{name}", "kinds")}`;
+      const answer = await rawRequest(url, { host: "evil.example" }, method.toUpperCase());
+      assert.equal(answer.status, 403, `${method} ${template} with a foreign Host`);
+      shapes.assertResponse(template, method, answer.status, answer.body);
+      assert.equal(errorOf(answer.body).code, "HOST_NOT_ALLOWED");
     }
   });
 });

@@ -1,8 +1,8 @@
-// The read side of the REST API against the real binary: servers (list and detail, secrets
-// redacted), status, tools, logs (tail and follow), lifecycle conflicts, and the errors every route
-// shares (403 Host/Origin, 404 route, 405 method).
+// The REST API but /execute against the real binary: servers (list and detail, secrets redacted),
+// status, tools, logs (tail and follow), start/stop/restart (no-ops and 409s), the probes, and the
+// errors every route shares (403 Host/Origin, 404 route, 405 method). Every answer is also held to
+// its OpenAPI response schema (closed objects), so a key too many or too few fails.
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { ServerView, StatusView, ToolView } from "../../src/api/index.js";
 import { overallStatus } from "../../src/api/status-view.js";
@@ -12,28 +12,19 @@ import type { ServerStatus } from "../../src/supervisor/index.js";
 import { type CorralRun, runCorral } from "../helpers/corral-process.js";
 import { McpHttpClient } from "../helpers/mcp-http.js";
 import { waitFor } from "../helpers/wait.js";
-import { call, errorOf, fixtureServer, post, writeConfig } from "./api-config.js";
+import { call, errorOf, fixtureServer, post, rawRequest, writeConfig } from "./api-config.js";
+import { createShapeChecker } from "./openapi-shapes.js";
+
+const shapes = createShapeChecker();
+const SERVERS = "/api/v1/mcp/servers";
+const SERVER = "/api/v1/mcp/servers/{name}";
+const LOGS = "/api/v1/mcp/servers/{name}/logs";
 
 const SECRET = "s3cr3t-f0r-corral-test";
 /** `${CORRAL_TEST_SECRET}` as the config file writes it. */
 const REFERENCE = "$" + "{CORRAL_TEST_SECRET}";
 
-/** A raw GET, so Host and Origin can be anything. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { headers }, (response) => {
-      let text = "";
-      response.setEncoding("utf8").on("data", (chunk: string) => {
-        text += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
-    });
-    request.on("error", reject);
-    request.end();
-  });
-}
-
-describe("REST read routes", () => {
+describe("REST routes", () => {
   let corral: CorralRun;
   let api: string;
 
@@ -51,6 +42,12 @@ describe("REST read routes", () => {
         headers: { Authorization: `Bearer ${REFERENCE}` },
         start: "lazy",
       },
+      // Takes stop.stdinGrace to stop; its tools are hidden so the catalog assertions stay about kinds and alpha.
+      lingers: fixtureServer("ignores-stdin-eof", [], {
+        stop: { stdinGrace: "5s" },
+        tools: { deny: ["echo", "pid"] },
+      }),
+      mine: fixtureServer("healthy", [], { mode: "per-session" }),
     }));
     corral = await runCorral(["up", "--config", path], { env: { CORRAL_TEST_SECRET: SECRET } });
     api = `${corral.url}/api/v1/mcp`;
@@ -58,12 +55,11 @@ describe("REST read routes", () => {
       async () => {
         const { body } = await call(`${api}/servers`);
         const servers = body.servers as ServerView[];
-        return (
-          servers.find((s) => s.name === "kinds")?.tools !== null &&
-          servers.find((s) => s.name === "alpha")?.tools !== null
+        return ["kinds", "alpha", "lingers"].every(
+          (name) => servers.find((s) => s.name === name)?.tools !== null,
         );
       },
-      { what: "kinds and alpha listed" },
+      { what: "kinds, alpha and lingers listed" },
     );
   });
   after(async () => {
@@ -73,11 +69,12 @@ describe("REST read routes", () => {
   test("GET /servers: exactly the documented shape", async () => {
     const { status, body } = await call(`${api}/servers`);
     assert.equal(status, 200);
+    shapes.assertResponse(SERVERS, "get", status, body);
     assert.deepEqual(Object.keys(body).sort(), ["servers", "uptimeSeconds", "version"]);
     const servers = body.servers as ServerView[];
     assert.deepEqual(
       servers.map((server) => server.name),
-      ["kinds", "alpha", "broken", "off", "remote"],
+      ["kinds", "alpha", "broken", "off", "remote", "lingers", "mine"],
     );
     const kinds = servers[0] as ServerView;
     assert.deepEqual(Object.keys(kinds).sort(), [
@@ -114,6 +111,7 @@ describe("REST read routes", () => {
   test("GET /servers/{name}: its tools and its config, secrets redacted; 404 for an unknown name", async () => {
     const { status, body } = await call(`${api}/servers/kinds`);
     assert.equal(status, 200);
+    shapes.assertResponse(SERVER, "get", status, body);
     assert.deepEqual(Object.keys(body).sort(), ["config", "server", "tools"]);
     assert.equal((body.server as ServerView).name, "kinds");
     const tools = body.tools as ToolView[];
@@ -126,6 +124,7 @@ describe("REST read routes", () => {
 
     const remote = await call(`${api}/servers/remote`);
     assert.equal(remote.status, 200);
+    shapes.assertResponse(SERVER, "get", remote.status, remote.body);
     assert.equal(remote.body.tools, null);
     const remoteConfig = remote.body.config as { url: string; headers: Record<string, string> };
     assert.deepEqual(remoteConfig.headers, { Authorization: "***" });
@@ -137,6 +136,7 @@ describe("REST read routes", () => {
 
     const unknown = await call(`${api}/servers/nope`);
     assert.equal(unknown.status, 404);
+    shapes.assertResponse(SERVER, "get", unknown.status, unknown.body);
     assert.deepEqual(unknown.body, {
       error: { code: "SERVER_NOT_FOUND", message: 'no server named "nope"; see corral ps', server: "nope" },
     });
@@ -146,6 +146,7 @@ describe("REST read routes", () => {
     const client = await McpHttpClient.connect(`${corral.url}/mcp`);
     const { status, body } = await call(`${api}/status`);
     assert.equal(status, 200);
+    shapes.assertResponse("/api/v1/mcp/status", "get", status, body);
     const view = body as unknown as StatusView;
     assert.deepEqual(Object.keys(view).sort(), [
       "processes",
@@ -158,8 +159,8 @@ describe("REST read routes", () => {
     ]);
     assert.equal(view.status, "degraded"); // broken is in backoff
     assert.deepEqual(view.servers, {
-      total: 5,
-      byState: { stopped: 2, starting: 0, ready: 2, degraded: 0, backoff: 1, failed: 0, stopping: 0 },
+      total: 7,
+      byState: { stopped: 3, starting: 0, ready: 3, degraded: 0, backoff: 1, failed: 0, stopping: 0 },
     });
     assert.ok(view.sessions >= 1);
     assert.equal(typeof view.uptimeSeconds, "number");
@@ -187,6 +188,7 @@ describe("REST read routes", () => {
   test("GET /tools: prefixed and original names; ?server= narrows; unlisted servers named; 404", async () => {
     const { status, body } = await call(`${api}/tools`);
     assert.equal(status, 200);
+    shapes.assertResponse("/api/v1/mcp/tools", "get", status, body);
     const tools = body.tools as ToolView[];
     const echo = tools.filter((tool) => tool.name === "echo").map((tool) => [tool.server, tool.exposedName]);
     assert.deepEqual(echo, [
@@ -203,7 +205,7 @@ describe("REST read routes", () => {
     ]);
     assert.deepEqual(
       (body.unlisted as { server: string }[]).map((item) => item.server),
-      ["broken", "off", "remote"],
+      ["broken", "off", "remote", "mine"],
     );
     const only = await call(`${api}/tools?server=alpha`);
     assert.deepEqual(
@@ -212,6 +214,7 @@ describe("REST read routes", () => {
     );
     const unknown = await call(`${api}/tools?server=nope`);
     assert.equal(unknown.status, 404);
+    shapes.assertResponse("/api/v1/mcp/tools", "get", unknown.status, unknown.body);
     assert.equal(errorOf(unknown.body).code, "SERVER_NOT_FOUND");
   });
 
@@ -222,6 +225,7 @@ describe("REST read routes", () => {
     }
     const tail = await call(`${api}/servers/kinds/logs?tail=2`);
     assert.equal(tail.status, 200);
+    shapes.assertResponse(LOGS, "get", tail.status, tail.body);
     assert.deepEqual(Object.keys(tail.body).sort(), ["lines", "server"]);
     const lines = tail.body.lines as { at: string; instance: string; text: string }[];
     assert.deepEqual(
@@ -248,36 +252,123 @@ describe("REST read routes", () => {
     for (const query of ["tail=abc", "tail=-1", "tail=5000", "follow=yes"]) {
       const bad = await call(`${api}/servers/kinds/logs?${query}`);
       assert.equal(bad.status, 400, query);
+      shapes.assertResponse(LOGS, "get", bad.status, bad.body);
       assert.equal(errorOf(bad.body).code, "BAD_REQUEST");
     }
-    assert.equal((await call(`${api}/servers/nope/logs`)).status, 404);
+    const unknown = await call(`${api}/servers/nope/logs`);
+    assert.equal(unknown.status, 404);
+    shapes.assertResponse(LOGS, "get", unknown.status, unknown.body);
   });
 
-  test("POST /servers/{name}/start|restart of a disabled server is 409; unknown is 404", async () => {
-    for (const action of ["start", "restart"]) {
-      const answer = await post(`${api}/servers/off/${action}`, "");
-      assert.equal(answer.status, 409);
-      assert.equal(errorOf(answer.body).code, "STATE_CONFLICT");
-      assert.equal(errorOf(answer.body).server, "off");
+  test("POST /servers/{name}/start|stop|restart: 202 when done, 200 when there is nothing to do, 409, 404", async () => {
+    const act = async (name: string, action: "start" | "stop" | "restart", status: number) => {
+      const answer = await post(`${api}/servers/${name}/${action}`, "");
+      assert.equal(answer.status, status, `${action} ${name}: ${JSON.stringify(answer.body)}`);
+      shapes.assertResponse(`${SERVER}/${action}`, "post", answer.status, answer.body);
+      return answer.body;
+    };
+    // alpha is ready: start has nothing to do; stop stops it; a second stop has nothing to do.
+    assert.deepEqual(
+      { ...(await act("alpha", "start", 200)), reason: "" },
+      { server: "alpha", action: "start", changed: false, state: "ready", reason: "" },
+    );
+    assert.deepEqual(
+      { ...(await act("alpha", "stop", 202)), reason: "" },
+      { server: "alpha", action: "stop", changed: true, state: "stopped", reason: "" },
+    );
+    assert.equal((await act("alpha", "stop", 200)).changed, false);
+    const started = await act("alpha", "start", 202);
+    assert.equal(started.changed, true);
+    assert.ok(["starting", "ready"].includes(String(started.state)));
+    await waitFor(
+      async () => ((await call(`${api}/servers/alpha`)).body.server as ServerView).state === "ready",
+      { what: "alpha ready again" },
+    );
+    assert.equal((await act("alpha", "restart", 202)).changed, true);
+    await waitFor(
+      async () => ((await call(`${api}/servers/alpha`)).body.server as ServerView).state === "ready",
+      { what: "alpha ready after the restart" },
+    );
+    // broken waits in backoff: start leaves it waiting (200), restart tries at once (202).
+    const waiting = await act("broken", "start", 200);
+    assert.equal(waiting.state, "backoff");
+
+    // A server still stopping cannot be started: 409 with its state (stop.stdinGrace keeps it there 5s).
+    await waitFor(
+      async () => ((await call(`${api}/servers/lingers`)).body.server as ServerView).state === "ready",
+      { what: "lingers ready" },
+    );
+    const stopping = post(`${api}/servers/lingers/stop`, "");
+    await waitFor(
+      async () => ((await call(`${api}/servers/lingers`)).body.server as ServerView).state === "stopping",
+      { what: "lingers stopping" },
+    );
+    const conflict = await post(`${api}/servers/lingers/start`, "");
+    assert.equal(conflict.status, 409);
+    shapes.assertResponse(`${SERVER}/start`, "post", conflict.status, conflict.body);
+    assert.deepEqual(errorOf(conflict.body), {
+      code: "STATE_CONFLICT",
+      message: 'server "lingers" is stopping; start it once it is stopped, or restart it',
+      server: "lingers",
+      state: "stopping",
+    });
+    assert.equal((await stopping).status, 202);
+
+    // Disabled: start and restart are 409, stop has nothing to do. Per-session: start is 409.
+    for (const action of ["start", "restart"] as const) {
+      const error = errorOf(await act("off", action, 409));
+      assert.equal(error.code, "STATE_CONFLICT");
+      assert.equal(error.server, "off");
+      assert.match(error.message ?? "", /disabled in the config/);
     }
-    assert.equal((await post(`${api}/servers/off/stop`, "")).status, 202);
-    assert.equal((await post(`${api}/servers/nope/start`, "")).status, 404);
+    assert.equal((await act("off", "stop", 200)).changed, false);
+    assert.match(
+      errorOf(await act("mine", "start", 409)).message ?? "",
+      /per-session: its instances start with MCP client sessions on \/servers\/mine\/mcp/,
+    );
+    for (const action of ["start", "stop", "restart"] as const) {
+      assert.equal(errorOf(await act("nope", action, 404)).code, "SERVER_NOT_FOUND");
+    }
+  });
+
+  test("GET /healthz is ok; GET /readyz is 503 naming each eager server still pending", async () => {
+    const health = await call(`${corral.url}/healthz`);
+    assert.equal(health.status, 200);
+    shapes.assertResponse("/healthz", "get", health.status, health.body);
+    assert.deepEqual(health.body, { status: "ok" });
+    const ready = await call(`${corral.url}/readyz`);
+    assert.equal(ready.status, 503);
+    shapes.assertResponse("/readyz", "get", ready.status, ready.body);
+    // broken waits in backoff; the lazy, disabled and per-session servers are not waited for, nor
+    // lingers, which the operator stopped in the test above.
+    assert.equal(((await call(`${api}/servers/lingers`)).body.server as ServerView).state, "stopped");
+    const pending = ready.body.pending as { name: string; state: string; reason: string }[];
+    assert.equal(ready.body.ready, false);
+    assert.deepEqual(
+      pending.map((server) => [server.name, server.state]),
+      [["broken", "backoff"]],
+    );
+    assert.match(pending[0]?.reason ?? "", /exit code 1/);
   });
 
   test("403 for a foreign Host or Origin; 404 for an unknown route; 405 for a wrong method", async () => {
-    const host = await rawGet(`${api}/status`, { host: "evil.example" });
+    const host = await rawRequest(`${api}/status`, { host: "evil.example" });
     assert.equal(host.status, 403);
-    assert.equal((JSON.parse(host.text) as { error: { code: string } }).error.code, "HOST_NOT_ALLOWED");
-    const origin = await rawGet(`${api}/servers`, { origin: "https://evil.example" });
+    shapes.assertResponse("/api/v1/mcp/status", "get", host.status, host.body);
+    assert.equal(errorOf(host.body).code, "HOST_NOT_ALLOWED");
+    const origin = await rawRequest(`${api}/servers`, { origin: "https://evil.example" });
     assert.equal(origin.status, 403);
-    assert.equal((JSON.parse(origin.text) as { error: { code: string } }).error.code, "ORIGIN_NOT_ALLOWED");
+    shapes.assertResponse(SERVERS, "get", origin.status, origin.body);
+    assert.equal(errorOf(origin.body).code, "ORIGIN_NOT_ALLOWED");
 
     const route = await call(`${api}/nothing-here`);
     assert.equal(route.status, 404);
+    shapes.assertSchema("Error", route.body);
     assert.equal(errorOf(route.body).code, "ROUTE_NOT_FOUND");
     const method = await call(`${api}/status`, { method: "DELETE" });
     assert.equal(method.status, 405);
     assert.equal(method.headers.get("allow"), "GET");
+    shapes.assertSchema("Error", method.body);
     assert.equal(errorOf(method.body).code, "METHOD_NOT_ALLOWED");
     const getExecute = await call(`${api}/execute`);
     assert.equal(getExecute.status, 405);
@@ -291,8 +382,41 @@ describe("GET /status when nothing can take requests", () => {
       broken: fixtureServer("crash-on-start", [], { restart: { initialDelay: "10s" } }),
     }));
     await using corral = await runCorral(["up", "--config", path]);
-    const { body } = await call(`${corral.url}/api/v1/mcp/status`);
+    const { status, body } = await call(`${corral.url}/api/v1/mcp/status`);
+    shapes.assertResponse("/api/v1/mcp/status", "get", status, body);
     assert.equal(body.status, "down");
     assert.equal(body.processes, 0);
+  });
+});
+
+describe("GET /readyz once every eager server is up or failed", () => {
+  test("200 with nothing pending; a failed server has its reason in /servers", async () => {
+    const { path } = writeConfig(() => ({
+      up: fixtureServer("healthy"),
+      crashy: fixtureServer("crash-on-start", [], {
+        restart: { initialDelay: "20ms", maxDelay: "40ms", maxFailures: 2 },
+      }),
+      later: fixtureServer("healthy", [], { start: "lazy" }),
+    }));
+    await using corral = await runCorral(["up", "--config", path]);
+    const ready = await waitFor(
+      async () => {
+        const answer = await call(`${corral.url}/readyz`);
+        return answer.status === 200 ? answer : undefined;
+      },
+      { what: "ready" },
+    );
+    shapes.assertResponse("/readyz", "get", ready.status, ready.body);
+    assert.deepEqual(ready.body, { ready: true, pending: [] });
+    const servers = (await call(`${corral.url}${SERVERS}`)).body.servers as ServerView[];
+    assert.deepEqual(
+      servers.map((server) => [server.name, server.state]),
+      [
+        ["up", "ready"],
+        ["crashy", "failed"],
+        ["later", "stopped"],
+      ],
+    );
+    assert.match(servers[1]?.reason ?? "", /exit code 1/);
   });
 });

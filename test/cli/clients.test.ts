@@ -1,9 +1,10 @@
 // `corral import` and `corral clients rewrite` with the real binary on sample configs of Claude
 // Desktop, Cursor, VS Code and Windsurf (test/fixtures/samples), each copied to the path its client
-// uses: merging and conflicts, the imported file validating, dry runs that change nothing, backups,
-// and rewritten entries that reach the gateway.
+// uses: merging and conflicts, the imported file validating, dry runs that change nothing, backups
+// (of the client's file on rewrite, of an existing corral.yaml on import), and rewritten entries that
+// reach the gateway (over HTTP, or through `corral connect` for Claude Desktop).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -19,6 +20,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { fixtureServer, writeConfig } from "../api/api-config.js";
+import { runConnect } from "../helpers/connect-process.js";
 import { CORRAL_BIN, type CorralRun, REPO_ROOT, runCorral } from "../helpers/corral-process.js";
 import { McpHttpClient } from "../helpers/mcp-http.js";
 
@@ -32,13 +34,33 @@ const CLIENTS = {
 } as const;
 type Client = keyof typeof CLIENTS;
 
-function corral(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
-  const result = spawnSync(process.execPath, [CORRAL_BIN, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, CORRAL_URL: undefined, ...env },
+/**
+ * Runs the real binary without blocking the event loop: a spawnSync here would keep the test's
+ * fetch pool from noticing the gateway closing idle keep-alive sockets, and the next fetch would
+ * reuse a dead one ("fetch failed").
+ */
+function corral(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CORRAL_BIN, ...args], {
+      cwd,
+      env: { ...process.env, CORRAL_URL: undefined, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** A fresh folder with the client's sample at the path the client reads. */
@@ -54,16 +76,16 @@ const readYaml = (path: string) =>
   parse(readFileSync(path, "utf8")) as { servers: Record<string, Record<string, unknown>> };
 
 describe("corral import", () => {
-  test("Claude Desktop: stdio servers; a dry run writes nothing; a second import changes nothing", () => {
+  test("Claude Desktop: stdio servers; a dry run writes nothing; a second import changes nothing", async () => {
     const { home, file } = placeSample("claude");
-    const dry = corral(["import", file, "--dry-run"], home);
+    const dry = await corral(["import", file, "--dry-run"], home);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^added +filesystem$/m);
     assert.match(dry.stdout, /dry run: .*corral\.yaml not changed; it would become:\n/);
     assert.match(dry.stdout, /^\+ {3}memory:$/m);
     assert.equal(existsSync(join(home, "corral.yaml")), false);
 
-    const done = corral(["import", file], home);
+    const done = await corral(["import", file], home);
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, /^added +memory$/m);
     const { servers } = readYaml(join(home, "corral.yaml"));
@@ -79,7 +101,7 @@ describe("corral import", () => {
       "/Users/username/Downloads",
     ]);
     const before = readFileSync(join(home, "corral.yaml"), "utf8");
-    const again = corral(["import", file, "--json"], home);
+    const again = await corral(["import", file, "--json"], home);
     assert.equal(again.code, 0);
     const report = JSON.parse(again.stdout) as {
       written: boolean;
@@ -91,10 +113,10 @@ describe("corral import", () => {
       ["unchanged", "unchanged"],
     );
     assert.equal(readFileSync(join(home, "corral.yaml"), "utf8"), before);
-    assert.equal(corral(["validate", join(home, "corral.yaml")], home).code, 0);
+    assert.equal((await corral(["validate", join(home, "corral.yaml")], home)).code, 0);
   });
 
-  test("Cursor: env:VAR references become plain ones, url servers are kept; merged into an existing file, conflicts reported", () => {
+  test("Cursor: env:VAR references become plain ones, url servers are kept; merged into an existing file, conflicts reported", async () => {
     const { home, file } = placeSample("cursor");
     const target = join(home, "corral.yaml");
     const existing = [
@@ -107,7 +129,7 @@ describe("corral import", () => {
       "",
     ].join("\n");
     writeFileSync(target, existing);
-    const result = corral(["import", file], home);
+    const result = await corral(["import", file], home);
     assert.equal(result.code, 1, "a conflict is exit 1");
     assert.match(result.stdout, /^conflict +memory: .* already defines it differently; not imported$/m);
     assert.match(result.stdout, /^added +github$/m);
@@ -121,13 +143,13 @@ describe("corral import", () => {
       url: "https://mcp.example.com/mcp",
       headers: { Authorization: `Bearer \${DOCS_TOKEN}` },
     });
-    const valid = corral(["validate", target], home, { GITHUB_TOKEN: "t", DOCS_TOKEN: "d" });
+    const valid = await corral(["validate", target], home, { GITHUB_TOKEN: "t", DOCS_TOKEN: "d" });
     assert.equal(valid.code, 0, valid.stderr);
   });
 
-  test("VS Code: JSONC with inputs, type and comments; input:id references become variables with a note", () => {
+  test("VS Code: JSONC with inputs, type and comments; input:id references become variables with a note", async () => {
     const { home, file } = placeSample("vscode");
-    const result = corral(["import", file, "--config", "servers.yaml"], home);
+    const result = await corral(["import", file, "--config", "servers.yaml"], home);
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
@@ -138,13 +160,13 @@ describe("corral import", () => {
     assert.deepEqual(servers.Perplexity?.env, { PERPLEXITY_API_KEY: `\${PERPLEXITY_KEY}` });
     assert.equal(servers.Perplexity?.type, undefined);
     assert.deepEqual(servers.github, { transport: "http", url: "https://api.githubcopilot.com/mcp/" });
-    const valid = corral(["validate", join(home, "servers.yaml")], home, { PERPLEXITY_KEY: "k" });
+    const valid = await corral(["validate", join(home, "servers.yaml")], home, { PERPLEXITY_KEY: "k" });
     assert.equal(valid.code, 0, valid.stderr);
   });
 
-  test("Windsurf: serverUrl becomes url (sse by its path); client-only keys are dropped with a note", () => {
+  test("Windsurf: serverUrl becomes url (sse by its path); client-only keys are dropped with a note", async () => {
     const { home, file } = placeSample("windsurf");
-    const result = corral(["import", file], home);
+    const result = await corral(["import", file], home);
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
@@ -153,15 +175,51 @@ describe("corral import", () => {
     const { servers } = readYaml(join(home, "corral.yaml"));
     assert.deepEqual(servers.figma, { transport: "sse", url: "https://figma.example.com/sse" });
     assert.equal(servers.memory?.disabled, false);
-    assert.equal(corral(["validate", join(home, "corral.yaml")], home).code, 0);
+    assert.equal((await corral(["validate", join(home, "corral.yaml")], home)).code, 0);
   });
 
-  test("usage errors exit 2; a missing file exits 1", () => {
+  for (const client of Object.keys(CLIENTS) as Client[]) {
+    test(`${client}: into an existing corral.yaml, --dry-run changes nothing; the import keeps a backup first`, async () => {
+      const { home, file } = placeSample(client);
+      const target = join(home, "corral.yaml");
+      const existing = "# mine\nservers:\n  kept:\n    command: kept-mcp\n";
+      writeFileSync(target, existing);
+      const backups = () => readdirSync(home).filter((name) => name.startsWith("corral.yaml.corral-backup-"));
+
+      const dry = await corral(["import", file, "--dry-run", "--json"], home);
+      assert.equal(dry.code, 0, dry.stderr);
+      const planned = JSON.parse(dry.stdout) as { client: string; written: boolean; backup: null };
+      assert.deepEqual([planned.client, planned.written, planned.backup], [client, false, null]);
+      assert.equal(readFileSync(target, "utf8"), existing, "unchanged on --dry-run");
+      assert.deepEqual(backups(), []);
+
+      const done = await corral(["import", file, "--json"], home);
+      assert.equal(done.code, 0, done.stderr);
+      const report = JSON.parse(done.stdout) as {
+        written: boolean;
+        backup: string;
+        servers: { name: string; outcome: string }[];
+      };
+      assert.equal(report.written, true);
+      assert.deepEqual(backups(), [report.backup.slice(home.length + 1)]);
+      assert.equal(readFileSync(report.backup, "utf8"), existing, "the backup holds the original");
+      const { servers } = readYaml(target);
+      assert.deepEqual(servers.kept, { command: "kept-mcp" });
+      assert.ok(readFileSync(target, "utf8").startsWith("# mine\n"));
+      const added = report.servers
+        .filter((server) => server.outcome === "added")
+        .map((server) => server.name);
+      assert.ok(added.includes("memory"), JSON.stringify(report.servers));
+      assert.deepEqual(Object.keys(servers), ["kept", ...added]);
+    });
+  }
+
+  test("usage errors exit 2; a missing file exits 1", async () => {
     const home = mkdtempSync(join(tmpdir(), "corral-import-"));
-    assert.equal(corral(["import"], home).code, 2);
-    assert.equal(corral(["import", "a.json", "--client", "emacs"], home).code, 2);
-    assert.equal(corral(["import", "a.json", "--config", "corral.json"], home).code, 2);
-    const missing = corral(["import", "nope.json"], home);
+    assert.equal((await corral(["import"], home)).code, 2);
+    assert.equal((await corral(["import", "a.json", "--client", "emacs"], home)).code, 2);
+    assert.equal((await corral(["import", "a.json", "--config", "corral.json"], home)).code, 2);
+    const missing = await corral(["import", "nope.json"], home);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read .*nope\.json: ENOENT/);
   });
@@ -191,7 +249,7 @@ describe("corral clients rewrite", () => {
     test(`${client}: --dry-run prints the diff and changes nothing; then a backup and the rewrite`, async () => {
       const { home, file } = placeSample(client);
       const original = readFileSync(file, "utf8");
-      const dry = corral(["clients", "rewrite", file, "--dry-run", "--url", gateway.url], home);
+      const dry = await corral(["clients", "rewrite", file, "--dry-run", "--url", gateway.url], home);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /^rewritten +memory$/m);
       assert.match(dry.stdout, /dry run: .* not changed; it would become:\n/);
@@ -199,7 +257,7 @@ describe("corral clients rewrite", () => {
       assert.equal(readFileSync(file, "utf8"), original, "unchanged on --dry-run");
       assert.deepEqual(backups(file), []);
 
-      const done = corral(["clients", "rewrite", file, "--json", "--url", gateway.url], home);
+      const done = await corral(["clients", "rewrite", file, "--json", "--url", gateway.url], home);
       assert.equal(done.code, 0, done.stderr);
       const report = JSON.parse(done.stdout) as {
         client: string;
@@ -225,6 +283,18 @@ describe("corral clients rewrite", () => {
         const mcp = await McpHttpClient.connect(String(servers.memory?.url ?? servers.memory?.serverUrl));
         assert.equal((mcp.initializeResult?.serverInfo as { name?: string } | undefined)?.name, "healthy");
         await mcp.delete();
+      } else {
+        // Claude Desktop would run `corral connect memory --url …`: that reaches the gateway's memory.
+        const args = ((servers.memory?.args ?? []) as string[]).slice(1);
+        await using bridge = runConnect(args);
+        const answer = await bridge.request(1, "initialize", {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "claude-desktop-test", version: "0" },
+        });
+        const result = answer.result as { serverInfo?: { name?: string } } | undefined;
+        assert.equal(result?.serverInfo?.name, "healthy", JSON.stringify(answer));
+        bridge.end();
       }
       // Names the gateway does not have stay as they were.
       const skipped = report.servers
@@ -243,21 +313,21 @@ describe("corral clients rewrite", () => {
       }
       if (client === "vscode") assert.deepEqual(rewritten.inputs, before.inputs, "other keys are kept");
 
-      const again = corral(["clients", "rewrite", file, "--url", gateway.url], home);
+      const again = await corral(["clients", "rewrite", file, "--url", gateway.url], home);
       assert.equal(again.code, 0);
       assert.match(again.stdout, /nothing to rewrite/);
       assert.equal(backups(file).length, 1, "no second backup");
     });
   }
 
-  test("no gateway at --url is exit 1 and the file is untouched; usage errors exit 2", () => {
+  test("no gateway at --url is exit 1 and the file is untouched; usage errors exit 2", async () => {
     const { home, file } = placeSample("cursor");
     const original = readFileSync(file, "utf8");
-    const result = corral(["clients", "rewrite", file, "--url", "http://127.0.0.1:1"], home);
+    const result = await corral(["clients", "rewrite", file, "--url", "http://127.0.0.1:1"], home);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /no gateway answered/);
     assert.equal(readFileSync(file, "utf8"), original);
-    assert.equal(corral(["clients", "list"], REPO_ROOT).code, 2);
-    assert.equal(corral(["clients", "rewrite"], REPO_ROOT).code, 2);
+    assert.equal((await corral(["clients", "list"], REPO_ROOT)).code, 2);
+    assert.equal((await corral(["clients", "rewrite"], REPO_ROOT)).code, 2);
   });
 });

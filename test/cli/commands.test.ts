@@ -136,13 +136,14 @@ describe("corral ps", () => {
 });
 
 describe("corral start, stop, restart", () => {
-  test("stop and start a server; restart a failed one; unknown names are exit 1", async () => {
+  test("stop and start a server, --json too; no-ops exit 0; restart a failed one; unknown names are exit 1", async () => {
     const { path } = writeFixtureConfig({
       alpha: { fixture: "healthy" },
       crashy: {
         fixture: "crash-on-start",
         extra: { restart: { initialDelay: "20ms", maxDelay: "40ms", maxFailures: 2 } },
       },
+      off: { fixture: "healthy", extra: { disabled: true } },
     });
     await using gateway = await runCorral(["up", "--config", path]);
     const state = async (name: string) => {
@@ -151,6 +152,10 @@ describe("corral start, stop, restart", () => {
         (s) => s.name === name,
       );
     };
+    await waitFor(async () => (await state("alpha"))?.state === "ready", { what: "alpha ready" });
+    const running = corral(["start", "alpha", "--url", gateway.url]);
+    assert.equal(running.code, 0, running.stderr);
+    assert.match(running.stdout, /^alpha: already ready \(/m);
     const stopped = corral(["stop", "alpha", "--url", gateway.url]);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(
@@ -158,7 +163,17 @@ describe("corral start, stop, restart", () => {
       /^alpha: stopped \(stop requested over the API; exited on stdin close in \d+ms\)$/m,
     );
     assert.equal((await state("alpha"))?.state, "stopped");
-    assert.equal(corral(["start", "alpha", "--url", gateway.url]).code, 0);
+    const again = corral(["stop", "alpha", "--json", "--url", gateway.url]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(
+      { ...(JSON.parse(again.stdout) as Record<string, unknown>), reason: "" },
+      { server: "alpha", action: "stop", changed: false, state: "stopped", reason: "" },
+    );
+    const started = corral(["start", "alpha", "--json", "--url", gateway.url]);
+    assert.equal(started.code, 0, started.stderr);
+    const startedBody = JSON.parse(started.stdout) as { action: string; changed: boolean; state: string };
+    assert.deepEqual([startedBody.action, startedBody.changed], ["start", true]);
+    assert.notEqual(startedBody.state, "stopped");
     await waitFor(async () => (await state("alpha"))?.state === "ready", { what: "alpha ready again" });
 
     await waitFor(async () => (await state("crashy"))?.state === "failed", { what: "crashy failed" });
@@ -166,6 +181,10 @@ describe("corral start, stop, restart", () => {
     assert.equal(restarted.code, 0, restarted.stderr);
     assert.notEqual((JSON.parse(restarted.stdout) as { state: string }).state, "failed");
     await waitFor(async () => (await state("crashy"))?.state === "failed", { what: "crashy failed again" });
+
+    const conflict = corral(["start", "off", "--url", gateway.url]);
+    assert.equal(conflict.code, 1);
+    assert.match(conflict.stderr, /server "off" is disabled in the config; enable it there to start it/);
 
     const unknown = corral(["restart", "nope", "--url", gateway.url]);
     assert.equal(unknown.code, 1);

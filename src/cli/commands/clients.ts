@@ -2,11 +2,10 @@
 // letting the client spawn them: its HTTP URL where the client's file supports one (Cursor, VS Code,
 // Windsurf), else `corral connect <server>` (Claude Desktop). Only servers the running gateway has
 // are rewritten. A backup of the file is written first; `--dry-run` prints the diff and changes nothing.
-import { constants } from "node:fs";
-import { copyFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ServerView } from "../../api/index.js";
+import { replaceFile } from "../backup-write.js";
 import { gatewayEntry, isGatewayEntry, parseClientConfig, toServerName } from "../client-configs.js";
 import { DEFAULT_GATEWAY_URL, fetchJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_OK, UsageError } from "../io.js";
@@ -72,13 +71,7 @@ export async function runClients(argv: readonly string[], io: CliIo): Promise<nu
   const after = `${JSON.stringify({ ...client.document, [client.serversKey]: servers }, null, 2)}\n`;
   const dryRun = values["dry-run"] === true;
   let backup: string | undefined;
-  if (changed && !dryRun) {
-    backup = `${path}.corral-backup-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    await copyFile(path, backup, constants.COPYFILE_EXCL);
-    const temporary = `${path}.corral-tmp-${process.pid}`;
-    await writeFile(temporary, after);
-    await rename(temporary, path);
-  }
+  if (changed && !dryRun) backup = await replaceFile(path, after, true);
 
   if (values.json === true) {
     io.stdout(

@@ -1,12 +1,13 @@
 // `corral import <client-config>`: adds the MCP servers of a Claude Desktop, Cursor, VS Code or
 // Windsurf config to corral.yaml. Servers already there with the same definition are left alone;
 // ones defined differently are conflicts, reported and not touched (exit 1). The YAML file keeps its
-// comments and order.
+// comments and order, and an existing one is backed up before it changes.
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isMap, parseDocument } from "yaml";
+import { replaceFile } from "../backup-write.js";
 import {
   CLIENT_KINDS,
   type ClientKind,
@@ -102,11 +103,12 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
   const after = document.toString();
   const changed = after !== before && results.some((result) => result.outcome === "added");
   const dryRun = values["dry-run"] === true;
-  if (changed && !dryRun) await writeFile(target, after);
+  // An existing corral.yaml is someone's work: keep a copy before changing it.
+  const backup = changed && !dryRun ? await replaceFile(target, after, before !== "") : undefined;
 
   if (values.json === true) {
     io.stdout(
-      `${JSON.stringify({ source: sourcePath, client: client.kind, target, dryRun, written: changed && !dryRun, servers: results }, null, 2)}\n`,
+      `${JSON.stringify({ source: sourcePath, client: client.kind, target, dryRun, written: changed && !dryRun, backup: backup ?? null, servers: results }, null, 2)}\n`,
     );
   } else {
     for (const result of results) {
@@ -122,8 +124,10 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
       io.stdout(
         `dry run: ${target} not changed${changed ? `; it would become:\n${diffLines(before, after)}` : ""}\n`,
       );
-    else if (changed) io.stdout(`wrote ${target}; check it with corral validate ${target}\n`);
-    else io.stdout(`${target}: nothing to add\n`);
+    else if (changed) {
+      const kept = backup === undefined ? "" : ` (the old one is in ${backup})`;
+      io.stdout(`wrote ${target}${kept}; check it with corral validate ${target}\n`);
+    } else io.stdout(`${target}: nothing to add\n`);
   }
   return results.some((result) => result.outcome === "conflict") ? EXIT_FAILURE : EXIT_OK;
 }
