@@ -262,6 +262,9 @@ export class Supervisor {
     if (use.timer !== undefined) return;
     const check = () => {
       use.timer = undefined;
+      // Idle time counts from ready: an instance slower to start than idleTimeout is not idle, it
+      // is what the request that made it waits for.
+      if (instance.state === "starting") use.lastUsedAt = Date.now();
       const idleFor = Date.now() - use.lastUsedAt;
       if (idleFor < idleMs) {
         use.timer = setTimeout(check, idleMs - idleFor).unref();
@@ -405,6 +408,8 @@ export class Supervisor {
     if (idleMs === null || entry.idleTimer !== undefined || this.#disposed) return;
     const check = () => {
       entry.idleTimer = undefined;
+      // Idle time counts from ready (see touchInstance).
+      if (entry.instances.some((instance) => instance.state === "starting")) entry.lastUsedAt = Date.now();
       const idleFor = Date.now() - entry.lastUsedAt;
       if (idleFor < idleMs) {
         entry.idleTimer = setTimeout(check, idleMs - idleFor).unref();
