@@ -1,13 +1,15 @@
 // Acceptance 5 end to end: `corral up` with limited servers leaves no cgroup after a stop, and after a
 // SIGKILL of the gateway the next start on the same state dir removes what the killed run left.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { promisify } from "node:util";
 import type { ServerView } from "../../src/api/index.js";
 import { cgroupKey } from "../../src/platform/index.js";
 import { corralCgroupFolders, missingControllers, testCgroups } from "../helpers/cgroups.js";
 import { writeFixtureConfig } from "../helpers/config-file.js";
-import { getJson, runCorral } from "../helpers/corral-process.js";
+import { CORRAL_BIN, getJson, runCorral } from "../helpers/corral-process.js";
 
 const limits = { memory: "256Mi", cpu: 1, pids: 64 };
 const skip = missingControllers(testCgroups(), ["memory", "cpu", "pids"]);
@@ -33,6 +35,8 @@ describe("no cgroup left behind by corral up", { skip }, () => {
       cgroup: "v1",
     });
     assert.ok((limited?.instances[0]?.memoryBytes ?? 0) > 0, "memory read from the cgroup");
+    const ps = await promisify(execFile)(process.execPath, [CORRAL_BIN, "ps", "--url", first.url]);
+    assert.match(ps.stdout, /^limited +ready +1\/1 +\d+ +\d+s +0 +\d+ MiB \/ 256 MiB /m);
     const before = corralCgroupFolders(key);
     assert.ok(
       before.some((folder) => folder.endsWith("/limited-1.1")),

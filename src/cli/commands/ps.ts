@@ -1,6 +1,6 @@
 // `corral ps`: the servers of a running gateway as a table (or --json), like `docker ps`.
 import { parseArgs } from "node:util";
-import type { ServerView } from "../../api/index.js";
+import type { InstanceView, ServerView } from "../../api/index.js";
 import { fetchJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_OK } from "../io.js";
 import { formatBytes, formatTable, formatUptime } from "../table.js";
@@ -33,11 +33,18 @@ export async function runPs(argv: readonly string[], io: CliIo): Promise<number>
       first?.pid === undefined || first.pid === null ? "-" : String(first.pid),
       first === undefined ? "-" : formatUptime(now - Date.parse(first.since)),
       String(server.instances.reduce((sum, instance) => sum + instance.restarts, 0)),
-      running.length === 0 ? "-" : formatBytes(memory),
+      running.length === 0 ? "-" : formatMemory(memory, first?.limits ?? null),
       server.tools === null ? "-" : String(server.tools),
       note,
     ];
   });
   io.stdout(formatTable(["NAME", "STATE", "INST", "PID", "UPTIME", "RESTARTS", "MEMORY", "TOOLS", ""], rows));
   return EXIT_OK;
+}
+
+/** "42 MiB", or against its limit: "42 MiB / 256 MiB", "… (advisory)" when only polling keeps it. */
+function formatMemory(bytes: number, limits: InstanceView["limits"]): string {
+  if (limits === null || limits.memoryBytes === null) return formatBytes(bytes);
+  const advisory = limits.enforcement.memory === "advisory" ? " (advisory)" : "";
+  return `${formatBytes(bytes)} / ${formatBytes(limits.memoryBytes)}${advisory}`;
 }
