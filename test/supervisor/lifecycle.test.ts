@@ -144,6 +144,22 @@ describe("supervisor lifecycle", () => {
     assert.equal(run.supervisor.getServer("lazy")?.state, "ready");
   });
 
+  test("lazy: a server slower to start than its idleTimeout is not stopped as idle while starting", async () => {
+    await using run = await startSupervised([
+      fixtureServer("slow", "slow-start", ["600"], { ...FAST, start: "lazy", idleTimeoutMs: 200 }),
+    ]);
+    // Before idle time counted from ready, the 200 ms idle timer stopped it mid-start and this rejected.
+    const instance = await run.supervisor.acquire("slow");
+    assert.equal(instance.state, "ready");
+    assert.equal(await callEcho(instance, "first request"), "first request");
+    const stopped = await run.waitForTransition((t) => t.to === "stopped");
+    assert.match(stopped.reason, /^idle for /);
+    assert.deepEqual(
+      run.transitions.map((t) => t.to),
+      ["starting", "ready", "stopping", "stopped"],
+    );
+  });
+
   test("replicas: N processes, each its own instance", async () => {
     await using run = await startSupervised([fixtureServer("pair", "healthy", [], { ...FAST, replicas: 2 })]);
     await waitFor(() => run.supervisor.getServer("pair")?.state === "ready", { what: "both replicas ready" });
