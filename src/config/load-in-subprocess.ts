@@ -22,7 +22,7 @@ export type LoaderReply =
   | { readonly ok: true; readonly result: ConfigLoadResult }
   | { readonly ok: false; readonly message: string };
 
-/** loadConfigFile's result, computed in a node process that has exited by the time this resolves. */
+/** loadConfigFile's result, computed in a short-lived node process that exits right after answering. */
 export function loadConfigFileInSubprocess(
   path: string,
   options: LoadConfigOptions,
@@ -43,8 +43,12 @@ export function loadConfigFileInSubprocess(
       stderr = (stderr + text).slice(-STDERR_KEPT);
     });
     child.on("message", (message: typeof LOADER_READY | LoaderReply) => {
-      if (message !== LOADER_READY) reply ??= message;
-      else {
+      if (message !== LOADER_READY) {
+        // Settled now, not on exit: the loader ends by itself once its reply is out, ~20 ms later.
+        reply ??= message;
+        if (reply.ok) resolvePromise(reply.result);
+        else reject(new CorralError("INTERNAL_ERROR", reply.message));
+      } else {
         try {
           child.send({ path, options } satisfies LoaderRequest);
         } catch (error) {
@@ -56,14 +60,15 @@ export function loadConfigFileInSubprocess(
     child.once("error", reject);
     // "close", not "exit": by then stderr has been read to the end.
     child.once("close", (code, signal) => {
-      if (reply?.ok === true) resolvePromise(reply.result);
-      else if (reply !== undefined) reject(new CorralError("INTERNAL_ERROR", reply.message));
-      else {
-        const how = signal === null ? `with code ${code}` : `on ${signal}`;
-        const output = stderr.trim() === "" ? "" : `: ${stderr.trim()}`;
-        const message = `the config loader process exited ${how} without an answer${output}`;
-        reject(new CorralError("INTERNAL_ERROR", message));
-      }
+      if (reply !== undefined) return;
+      const how = signal === null ? `with code ${code}` : `on ${signal}`;
+      const output = stderr.trim() === "" ? "" : `: ${stderr.trim()}`;
+      reject(
+        new CorralError(
+          "INTERNAL_ERROR",
+          `the config loader process exited ${how} without an answer${output}`,
+        ),
+      );
     });
   });
 }

@@ -43,7 +43,7 @@ describe("loadConfigFileInSubprocess", () => {
     const path = write(
       "corral.yaml",
       [
-        "gateway: { host: 0.0.0.0, port: 0, stateDir: \"${STATE}\", maxProcesses: 200, separator: . }",
+        'gateway: { host: 0.0.0.0, port: 0, stateDir: "${STATE}", maxProcesses: 200, separator: . }',
         "servers:",
         "  zeta:",
         "    command: ./bin/shell",
@@ -90,6 +90,14 @@ describe("loadConfigFileInSubprocess", () => {
     const path = write("bad.yaml", "servers:\n  fs:\n    command: npx\n    argz: [x]\n    env: ${NOPE}\n");
     const result = await assertSameResult(path, { env: {} });
     assert.equal(result.ok, false);
+  });
+
+  it("a request that cannot be sent rejects, and the loader process is stopped", async () => {
+    const env = { F: (() => "x") as unknown as string };
+    await assert.rejects(
+      loadConfigFileInSubprocess(join(dir, "corral.yaml"), { env }),
+      /could not be cloned/,
+    );
   });
 
   it("a syntax error in JSON and a missing file", async () => {
