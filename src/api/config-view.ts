@@ -2,10 +2,9 @@
 // value, credentials in a URL, and any other value that came from a `${…}` reference in the file
 // (the runtime form no longer says which did, so the file's raw text is read once to find them).
 
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import type { ServerConfig } from "../config/index.js";
-import { stripJsonComments } from "../config/index.js";
+import { readFile } from "node:fs/promises";
+import type { ServerConfig } from "../config/runtime.js";
+import { stripJsonComments } from "../config/runtime.js";
 
 export const REDACTED = "***";
 
@@ -29,10 +28,12 @@ function collect(value: unknown, path: string, into: Set<string>): void {
 }
 
 /** Reads the config file's raw text; "unknown" (redact every string) when it cannot be read or parsed. */
-export function readDerivedPaths(source: string | undefined): DerivedPaths {
+export async function readDerivedPaths(source: string | undefined): Promise<DerivedPaths> {
   if (source === undefined) return "unknown";
   try {
-    const text = readFileSync(source, "utf8").replace(/^\uFEFF/, "");
+    // yaml is loaded on the first config view only: an idle gateway does not need it (2 MiB resident).
+    const { parse } = await import("yaml");
+    const text = (await readFile(source, "utf8")).replace(/^\uFEFF/, "");
     const data = parse(/\.jsonc?$/i.test(source) ? stripJsonComments(text) : text) as Record<string, unknown>;
     const servers = (data?.mcpServers ?? data?.servers ?? {}) as Record<string, unknown>;
     const paths = new Map<string, Set<string>>();

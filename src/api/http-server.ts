@@ -38,7 +38,7 @@ export interface ApiServer {
 
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { supervisor } = options;
-  let derived: DerivedPaths | undefined;
+  let derived: Promise<DerivedPaths> | undefined;
   const routes = createRestRoutes({
     supervisor,
     gateway: options.gateway,

@@ -25,7 +25,7 @@ export interface RestDeps {
   readonly version: string;
   readonly startedAt: number;
   /** Which config values came from `${…}` references, for redaction. */
-  readonly derivedPaths: () => DerivedPaths;
+  readonly derivedPaths: () => Promise<DerivedPaths>;
 }
 
 const PREFIX = "/api/v1/mcp";
@@ -186,14 +186,15 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
     {
       method: "GET",
       path: `${PREFIX}/servers/{name}`,
-      handle: (context) => {
+      async handle(context) {
         const name = knownServer(context);
         if (name === undefined) return;
         const config = gateway.upstreams.server(name);
+        const view = config === undefined ? null : viewServerConfig(config, await deps.derivedPaths());
         sendJson(context.response, 200, {
           server: serverView(name),
           tools: gateway.catalog.hasServer(name) ? viewTools(gateway, new Set([name])) : null,
-          config: config === undefined ? null : viewServerConfig(config, deps.derivedPaths()),
+          config: view,
         });
       },
     },

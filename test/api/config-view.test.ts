@@ -22,7 +22,7 @@ function write(name: string, text: string): string {
 const server = (extra: Partial<ServerConfig>): ServerConfig =>
   ({ name: "fs", args: [], env: {}, headers: {}, cwd: "/srv", ...extra }) as ServerConfig;
 
-test("values from references are redacted, literals kept; env and header values always", () => {
+test("values from references are redacted, literals kept; env and header values always", async () => {
   const path = write(
     "corral.yaml",
     [
@@ -34,7 +34,7 @@ test("values from references are redacted, literals kept; env and header values 
       "",
     ].join("\n"),
   );
-  const derived = readDerivedPaths(path);
+  const derived = await readDerivedPaths(path);
   const view = viewServerConfig(
     server({
       command: "mcp-fs",
@@ -53,43 +53,46 @@ test("values from references are redacted, literals kept; env and header values 
   assert.equal(view.cwd, "/srv");
 });
 
-test("JSONC with comments (VS Code), mcpServers (Claude, Cursor), URL credentials", () => {
+test("JSONC with comments (VS Code), mcpServers (Claude, Cursor), URL credentials", async () => {
   const jsonc = write(
     "mcp.json",
     `{\n  // a comment\n  "servers": { "fs": { "command": "x", /* inline */ "args": ["${ref("env:KEY")}"] } }\n}\n`,
   );
-  assert.deepEqual(viewServerConfig(server({ args: ["k"] }), readDerivedPaths(jsonc)).args, ["***"]);
+  assert.deepEqual(viewServerConfig(server({ args: ["k"] }), await readDerivedPaths(jsonc)).args, ["***"]);
   const claude = write("claude_desktop_config.json", `{"mcpServers": {"fs": {"command": "${ref("BIN")}"}}}`);
-  assert.equal(viewServerConfig(server({ command: "/bin/x" }), readDerivedPaths(claude)).command, "***");
+  assert.equal(
+    viewServerConfig(server({ command: "/bin/x" }), await readDerivedPaths(claude)).command,
+    "***",
+  );
   const url = viewServerConfig(
     server({ url: "https://me:pw@example.com/mcp" }),
-    readDerivedPaths(claude),
+    await readDerivedPaths(claude),
   ).url;
   assert.equal(url, "https://***@example.com/mcp");
 });
 
-test("a file that cannot be read: every string that could hold a secret is redacted", () => {
+test("a file that cannot be read: every string that could hold a secret is redacted", async () => {
   const view = viewServerConfig(
     server({ command: "x", args: ["a"], url: "https://e.com" }),
-    readDerivedPaths(undefined),
+    await readDerivedPaths(undefined),
   );
   assert.deepEqual([view.command, view.args, view.url, view.cwd], ["***", ["***"], "***", "***"]);
 });
 
-test("a container server's image is redacted when it came from a reference", () => {
+test("a container server's image is redacted when it came from a reference", async () => {
   const container = { image: "registry.internal/team/srv:1", network: "none", pull: "missing" } as const;
   const fromRef = write(
     "corral.yaml",
     `servers:\n  fs: { runtime: container, image: "${ref("REGISTRY")}/team/srv:1" }\n`,
   );
-  assert.deepEqual(viewServerConfig(server({ container }), readDerivedPaths(fromRef)).container, {
+  assert.deepEqual(viewServerConfig(server({ container }), await readDerivedPaths(fromRef)).container, {
     ...container,
     image: "***",
   });
   const literal = write("corral.yaml", "servers:\n  fs: { runtime: container, image: alpine }\n");
   const plain = { ...container, image: "alpine" };
   assert.deepEqual(
-    viewServerConfig(server({ container: plain }), readDerivedPaths(literal)).container,
+    viewServerConfig(server({ container: plain }), await readDerivedPaths(literal)).container,
     plain,
   );
 });

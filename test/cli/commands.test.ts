@@ -74,6 +74,26 @@ describe("corral validate", () => {
     assert.ok(body.issues.some((issue) => issue.path === "servers.x.comand" && issue.line === 3));
   });
 
+  test("corral up reports a broken or missing file exactly as validate does, and exits 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "corral-validate-"));
+    const broken = join(dir, "broken.yaml");
+    writeFileSync(
+      broken,
+      "servers:\n  fs:\n    command: x\n    argz: [/tmp]\n    limits: { memory: 256MB }\n  b: { url: 1 }\n",
+    );
+    const json = join(dir, "mcp.json");
+    writeFileSync(json, '{"mcpServers": {"fs": {"command": "x"}');
+    for (const path of [broken, json, join(dir, "missing.yaml")]) {
+      const validate = corral(["validate", path]);
+      const up = corral(["up", "--config", path, "--port", "0", "--state-dir", join(dir, "state")]);
+      assert.equal(validate.code, 1);
+      assert.equal(up.code, 1);
+      assert.ok(validate.stderr.length > 0);
+      assert.equal(up.stderr, validate.stderr);
+      assert.equal(up.stdout, "");
+    }
+  });
+
   test("usage errors exit 2", () => {
     assert.equal(corral(["nonsense"]).code, 2);
     assert.equal(corral(["validate", "--bogus"]).code, 2);

@@ -38,3 +38,21 @@ test("an upward import, a deep import and process.env outside cli each fail with
   assert.match(result.stderr, /src\/supervisor\/index\.ts: only cli reads process\.env/);
   assert.match(result.stderr, /3 layering problem/);
 });
+
+test("config/runtime.ts is a second entry, and nothing it imports may load zod or yaml", () => {
+  const result = check({
+    "config/index.ts": 'export * from "./runtime.js";\nexport * from "./load.js";',
+    "config/runtime.ts": 'export * from "./units.js";\nexport type * from "./types.js";',
+    "config/units.ts": 'import { parse } from "yaml";\nexport const units = parse;',
+    "config/types.ts": 'import type { z } from "zod";\nexport type T = z.ZodType;',
+    "config/load.ts": 'import { z } from "zod";\nexport const load = z;',
+    "api/index.ts": 'import { units } from "../config/runtime.js";\nexport const api = units;',
+  });
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    /src\/config\/runtime\.ts must not load "yaml" \(via config\/runtime\.ts → config\/units\.ts\)/,
+  );
+  assert.doesNotMatch(result.stderr, /zod|api\/index\.ts/);
+  assert.match(result.stderr, /1 layering problem/);
+});

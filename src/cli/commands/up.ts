@@ -1,52 +1,16 @@
 // `corral up`: load the config, take the state dir, end leftovers, start the servers, listen, and on
-// SIGINT/SIGTERM drain (stop listening, stop every server through its ladder) and exit 0.
+// SIGINT/SIGTERM drain (stop listening, stop every server through its ladder) and exit 0. This file
+// reads the arguments and starts loading the config; up-gateway.ts, imported meanwhile, does the rest.
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createApiServer } from "../../api/index.js";
-import { formatConfigIssues, loadConfigFile } from "../../config/index.js";
-import { describeError, isCorralError } from "../../core/index.js";
-import { Gateway, ROUTABLE_CLIENT_CAPABILITIES } from "../../gateway/index.js";
-import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
-import {
-  CGROUP_MODES,
-  type CgroupMode,
-  CONTAINMENT_KINDS,
-  type ContainmentKind,
-  cgroupKey,
-  chooseContainment,
-  detectCgroups,
-} from "../../platform/index.js";
-import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
-import { openRemoteLink } from "../../upstream/index.js";
+import { loadConfigFileInSubprocess } from "../../config/runtime.js";
 import { resolveConfigPath } from "../config-path.js";
-import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
-import { CORRAL_VERSION } from "../version.js";
-
-const DRAIN_GRACE_MS = 2_000;
+import { type CliIo, UsageError } from "../io.js";
 
 export interface UpHooks {
   /** Resolves when the gateway should shut down; defaults to SIGINT/SIGTERM. */
   readonly shutdownSignal?: Promise<string>;
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolvePromise) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      // A second signal while draining forces: exiting kills every namespace with us.
-      const force = (second: NodeJS.Signals) => {
-        process.stderr.write(`corral: ${second} again, forcing exit\n`);
-        process.exit(EXIT_FAILURE);
-      };
-      process.once("SIGINT", force);
-      process.once("SIGTERM", force);
-      resolvePromise(signal);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
 }
 
 function parsePort(text: string | undefined): number | undefined {
@@ -73,11 +37,6 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     },
     strict: true,
   });
-  const logger = createLogger({
-    level: (values["log-level"] ?? io.env.CORRAL_LOG_LEVEL ?? "info") as LogLevel,
-    format: (values["log-format"] ?? io.env.CORRAL_LOG_FORMAT ?? "pretty") as LogFormat,
-    write: (line) => io.stderr(line),
-  });
   const configPath = resolveConfigPath(values.config, io.cwd);
   const port = parsePort(values.port);
   const overrides = {
@@ -85,131 +44,20 @@ export async function runUp(argv: readonly string[], io: CliIo, hooks: UpHooks =
     ...(port === undefined ? {} : { port }),
     ...(values["state-dir"] === undefined ? {} : { stateDir: resolve(io.cwd, values["state-dir"]) }),
   };
-  const loaded = await loadConfigFile(configPath, { env: io.env, overrides });
-  if (!loaded.ok) {
-    io.stderr(`${formatConfigIssues(loaded.issues)}\n`);
-    return EXIT_FAILURE;
-  }
-  const { config } = loaded;
-  if (loaded.warnings.length > 0) io.stderr(`${formatConfigIssues(loaded.warnings)}\n`);
-
-  const requested = values.containment ?? io.env.CORRAL_CONTAINMENT ?? "auto";
-  if (requested !== "auto" && !(CONTAINMENT_KINDS as readonly string[]).includes(requested)) {
-    throw new UsageError(
-      `--containment must be auto or one of ${CONTAINMENT_KINDS.join(", ")}; got "${requested}"`,
-    );
-  }
-  const containment = chooseContainment(requested as ContainmentKind | "auto");
-  let stateDir: ReturnType<typeof openStateDir>;
-  try {
-    stateDir = openStateDir(config.gateway.stateDir);
-  } catch (error) {
-    io.stderr(`corral: ${describeError(error)}\n`);
-    return EXIT_FAILURE;
-  }
-  const cgroupMode = values.cgroups ?? io.env.CORRAL_CGROUPS ?? "auto";
-  if (!(CGROUP_MODES as readonly string[]).includes(cgroupMode)) {
-    throw new UsageError(`--cgroups must be one of ${CGROUP_MODES.join(", ")}; got "${cgroupMode}"`);
-  }
-  // The state dir names this gateway's cgroups, so a restart on it finds (and sweeps) its leftovers.
-  const cgroups = detectCgroups({ mode: cgroupMode as CgroupMode, key: cgroupKey(stateDir.path) });
-  logger.info(
-    {
-      config: configPath,
-      stateDir: stateDir.path,
-      containment: containment.kind,
-      cgroups: cgroups.version,
-    },
-    `corral ${CORRAL_VERSION} starting`,
-  );
-  if (cgroups.version === "none" || Object.keys(cgroups.unavailable).length > 0) {
-    logger.info({ cgroups: cgroups.description, unavailable: cgroups.unavailable }, "limits");
-  }
-
-  const supervisor = new Supervisor({
-    config,
-    containment,
-    cgroups,
-    stateDir,
-    gatewayEnv: io.env,
-    logger,
-    clientInfo: { name: "corral", version: CORRAL_VERSION },
-    clientCapabilities: ROUTABLE_CLIENT_CAPABILITIES,
-    openRemoteLink,
-    ...(io.env.DOCKER_HOST === undefined ? {} : { dockerHost: io.env.DOCKER_HOST }),
-  });
-  const gateway = new Gateway({ config, supervisor, logger, version: CORRAL_VERSION });
-  const api = createApiServer({
-    supervisor,
-    gateway,
-    gatewayConfig: config.gateway,
-    logger,
-    version: CORRAL_VERSION,
-    configSource: config.source,
-  });
-  const startedAt = Date.now();
-  const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
-  const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
-  try {
-    await supervisor.start();
-    const address = await api.listen(config.gateway.host, config.gateway.port);
-    const early = await Promise.race([settled.then(() => undefined), shutdownRequested]);
-    if (early === undefined) io.stdout(`corral listening on http://${address.host}:${address.port}\n`);
-    const signal = await shutdownRequested;
-    logger.info({ signal }, "draining: stopping servers");
-  } catch (error) {
-    logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
-    await shutdown();
-    return EXIT_FAILURE;
-  }
-  await shutdown();
-  logger.info("stopped");
-  return EXIT_OK;
-
-  async function shutdown(): Promise<void> {
-    // Drain: stop taking sessions, let requests in flight finish (bounded), then close and stop.
-    await gateway.drain(DRAIN_GRACE_MS);
-    gateway.dispose();
-    await api.close();
-    await supervisor.dispose();
-    stateDir.release();
-  }
-}
-
-/** Prints one line per eager server as it first becomes ready or fails; resolves when all have. */
-function trackStartup(
-  supervisor: Supervisor,
-  servers: readonly { name: string; start: string; transport: string; mode: string; disabled: boolean }[],
-  print: (line: string) => void,
-  startedAt: number,
-): Promise<void> {
-  const waiting = new Set(
-    servers
-      .filter((server) => server.start === "eager" && !server.disabled && server.mode === "shared")
-      .map((server) => server.name),
-  );
-  const width = Math.max(0, ...[...waiting].map((name) => name.length));
-  return new Promise((resolvePromise) => {
-    if (waiting.size === 0) {
-      resolvePromise();
-      return;
-    }
-    const unsubscribe = supervisor.onTransition((transition: Transition) => {
-      if (!waiting.has(transition.server)) return;
-      const elapsed = formatDuration(Date.now() - startedAt);
-      const name = transition.server.padEnd(width);
-      if (transition.to === "ready") {
-        print(`  ready    ${name}  ${elapsed.padStart(6)}  pid ${transition.pid ?? "-"}\n`);
-      } else if (transition.to === "backoff" || transition.to === "failed") {
-        print(`  ${transition.to.padEnd(8)} ${name}  ${elapsed.padStart(6)}  ${transition.reason}\n`);
-      } else {
-        return;
-      }
-      waiting.delete(transition.server);
-      if (waiting.size === 0) {
-        unsubscribe();
-        resolvePromise();
-      }
-    });
+  // Validated in a short-lived process: zod and yaml are never loaded into the long-lived gateway. The
+  // gateway's modules load meanwhile, on the other core.
+  const [loaded, { runGateway }] = await Promise.all([
+    loadConfigFileInSubprocess(configPath, { env: io.env, overrides }),
+    import("./up-gateway.js"),
+  ]);
+  return runGateway({
+    loaded,
+    configPath,
+    logLevel: values["log-level"],
+    logFormat: values["log-format"],
+    containment: values.containment,
+    cgroups: values.cgroups,
+    io,
+    hooks,
   });
 }
