@@ -133,7 +133,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       fail(error);
     }
   });
-  server.keepAliveTimeout = 5_000;
+  // Node's 5 s default closes idle keep-alive sockets so soon that a client reusing one races the
+  // close and loses its request (the bench saw 51 "connection closed" at once: 64 sockets idle 5 s).
+  // Clients of a gateway come back every few seconds; 65 s is longer than common client and proxy
+  // idle timeouts (60 s), so the client, not the gateway, closes first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   return {
     listen(host, port) {
