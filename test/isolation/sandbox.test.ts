@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { SandboxConfig } from "../../src/config/index.js";
 import type { Instance } from "../../src/supervisor/index.js";
+import { REPO_ROOT } from "../helpers/corral-process.js";
 import { requestInstance } from "../helpers/rpc.js";
 import { FAST, fixtureServer } from "../helpers/server-config.js";
 import { startSupervised } from "../helpers/supervised.js";
@@ -52,7 +53,9 @@ describe("sandbox (bubblewrap)", { skip: noSandbox }, () => {
 
   const sandbox = (): SandboxConfig => ({
     network: "none",
-    readOnly: [],
+    // The checkout may itself live below /tmp (a CI clone), which the private /tmp would hide: the
+    // fixture and its cwd must stay visible, as any server's own files must.
+    readOnly: [resolve(REPO_ROOT)],
     writable: [join(folder, "writable")],
     tmp: "private",
   });
@@ -71,7 +74,7 @@ describe("sandbox (bubblewrap)", { skip: noSandbox }, () => {
     assert.equal(await outcome(boxed, "write", { path: join(folder, "writable", "in.txt") }), "ok");
     assert.ok(existsSync(join(folder, "writable", "in.txt")), "the writable folder is the host's");
     assert.equal(await outcome(boxed, "write", { path: join(folder, "elsewhere", "out.txt") }), "EROFS");
-    assert.equal(await outcome(boxed, "write", { path: join(process.cwd(), "sandbox-escape.txt") }), "EROFS");
+    assert.equal(await outcome(boxed, "write", { path: join(REPO_ROOT, "sandbox-escape.txt") }), "EROFS");
     assert.equal(await outcome(boxed, "write", { path: "/tmp/private.txt" }), "ok");
     assert.equal(existsSync("/tmp/private.txt"), false, "/tmp inside the sandbox is private");
     assert.match(
