@@ -1,7 +1,9 @@
 // Runs every compiled test file with node's test runner inside a fresh PID namespace, then fails the
 // run if any process the tests started is still alive. In the namespace, /proc lists only processes
-// of this run, so the check cannot confuse them with the machine's own services.
+// of this run, so the check cannot confuse them with the machine's own services. Cgroups the tests
+// made (named after this run's id, see test/helpers/cgroups.ts) must be gone too.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -39,10 +41,11 @@ const filters = process.argv.slice(2);
 const files = [...walk(join(repo, "dist"))]
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
+const runId = randomBytes(4).toString("hex");
 const result = spawnSync(
   process.execPath,
   ["--test", "--test-concurrency=1", "--test-timeout=600000", ...files],
-  { stdio: "inherit", cwd: repo },
+  { stdio: "inherit", cwd: repo, env: { ...process.env, CORRAL_TEST_RUN: runId } },
 );
 
 const leftovers = [];
@@ -62,9 +65,19 @@ if (process.env[INSIDE] !== undefined) {
     }
   }
 }
+if (process.platform === "linux") {
+  const found = spawnSync(
+    "find",
+    ["/sys/fs/cgroup", "-maxdepth", "7", "-type", "d", "-name", `t${runId}-*`],
+    { encoding: "utf8" },
+  );
+  for (const folder of (found.stdout ?? "").split("\n").filter((line) => line !== "")) {
+    leftovers.push(`cgroup ${folder}`);
+  }
+}
 if (leftovers.length > 0) {
   console.error(
-    `run-tests: ${leftovers.length} process(es) outlived the tests:\n  ${leftovers.join("\n  ")}`,
+    `run-tests: ${leftovers.length} process(es) or cgroup(s) outlived the tests:\n  ${leftovers.join("\n  ")}`,
   );
   process.exit(1);
 }

@@ -7,9 +7,10 @@ import { type CgroupHost, detectCgroups, type LimitController } from "../../src/
 
 let made = 0;
 
+/** Unique per test run (scripts/run-tests.mjs checks no `t<run>-*` cgroup outlives it) and per test. */
 export function testCgroupKey(): string {
   made += 1;
-  return `test-${process.pid}-${made}`;
+  return `t${process.env.CORRAL_TEST_RUN ?? "local"}-${process.pid}-${made}`;
 }
 
 export function testCgroups(key = testCgroupKey()): CgroupHost {

@@ -12,7 +12,9 @@ import { writeFixtureConfig } from "../helpers/config-file.js";
 import { CORRAL_BIN, getJson, runCorral } from "../helpers/corral-process.js";
 
 const limits = { memory: "256Mi", cpu: 1, pids: 64 };
-const skip = missingControllers(testCgroups(), ["memory", "cpu", "pids"]);
+const probe = testCgroups();
+const skip = missingControllers(probe, ["memory", "cpu", "pids"]);
+probe.close();
 
 describe("no cgroup left behind by corral up", { skip }, () => {
   test("stop, SIGKILL + restart: 0 leftover cgroups of Corral", async () => {

@@ -31,7 +31,10 @@ describe("limits (cgroups)", () => {
     const key = testCgroupKey();
     const cgroups = testCgroups(key);
     const skip = missingControllers(cgroups, ["memory"]);
-    if (skip !== undefined) return t.skip(skip);
+    if (skip !== undefined) {
+      cgroups.close();
+      return t.skip(skip);
+    }
     await using run = await startSupervised(
       [
         fixtureServer("hog", "abuses-host", [], {
@@ -80,7 +83,10 @@ describe("limits (cgroups)", () => {
   test("pids: a fork bomb under pids 32 stays at or under 32 tasks; the host and a sibling are unaffected", async (t) => {
     const cgroups = testCgroups();
     const skip = missingControllers(cgroups, ["pids"]);
-    if (skip !== undefined) return t.skip(skip);
+    if (skip !== undefined) {
+      cgroups.close();
+      return t.skip(skip);
+    }
     await using run = await startSupervised(
       [
         fixtureServer("bomb", "abuses-host", [], { ...FAST, limits: { pids: 32, enforce: "strict" } }),
@@ -118,7 +124,10 @@ describe("limits (cgroups)", () => {
   test("cpu: two spinning processes under cpu 0.5 use at most 55 % of one core over 10 s", async (t) => {
     const cgroups = testCgroups();
     const skip = missingControllers(cgroups, ["cpu"]);
-    if (skip !== undefined) return t.skip(skip);
+    if (skip !== undefined) {
+      cgroups.close();
+      return t.skip(skip);
+    }
     await using run = await startSupervised(
       [fixtureServer("spin", "abuses-host", [], { ...FAST, limits: { cpu: 0.5, enforce: "strict" } })],
       { cgroups },
@@ -150,7 +159,7 @@ describe("limits (cgroups)", () => {
   test("every cgroup is removed after stop, and the gateway's own folder at dispose", async (t) => {
     const key = testCgroupKey();
     const cgroups = testCgroups(key);
-    if (cgroups.version === "none") return t.skip(`no cgroups here: ${cgroups.description}`);
+    if (cgroups.version === "none") return t.skip(`no cgroups here: ${cgroups.description}`); // nothing made
     {
       await using run = await startSupervised(
         [
