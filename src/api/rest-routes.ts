@@ -209,6 +209,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
             servers: supervisor.listServers(),
             disabled: disabled(),
             sessions: gateway.sessionCount,
+            processes: supervisor.managedProcessCount(),
             startedAt: deps.startedAt,
             version: deps.version,
           }),

@@ -1,7 +1,6 @@
 // GET /api/v1/mcp/status: the gateway as a whole in one small object (docs/api.md): ok, degraded or
 // down, servers per state, the processes it manages (descendants included), client sessions, uptime.
 
-import { listDescendants, listProcesses } from "../platform/index.js";
 import { INSTANCE_STATES, type InstanceState, type ServerStatus } from "../supervisor/index.js";
 
 export type OverallStatus = "ok" | "degraded" | "down";
@@ -47,23 +46,12 @@ export function overallStatus(
   return !anyLive && anyBroken ? "down" : "degraded";
 }
 
-export function countProcesses(servers: readonly ServerStatus[]): number {
-  const pids = servers.flatMap((server) =>
-    server.instances.flatMap((instance) => (instance.pid === undefined ? [] : [instance.pid])),
-  );
-  if (pids.length === 0) return 0;
-  const processes = listProcesses();
-  const alive = new Set(processes.map((stat) => stat.pid));
-  return pids.reduce(
-    (sum, pid) => sum + (alive.has(pid) ? 1 + listDescendants(pid, processes).length : 0),
-    0,
-  );
-}
-
 export function viewStatus(options: {
   readonly servers: readonly ServerStatus[];
   readonly disabled: ReadonlySet<string>;
   readonly sessions: number;
+  /** Managed processes, descendants included (the supervisor's count, which maxProcesses bounds). */
+  readonly processes: number;
   readonly startedAt: number;
   readonly version: string;
 }): StatusView {
@@ -75,7 +63,7 @@ export function viewStatus(options: {
   return {
     status: overallStatus(options.servers, options.disabled),
     servers: { total: options.servers.length, byState },
-    processes: countProcesses(options.servers),
+    processes: options.processes,
     sessions: options.sessions,
     uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
     startedAt: new Date(options.startedAt).toISOString(),

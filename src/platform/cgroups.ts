@@ -235,6 +235,20 @@ function noCgroups(why: string): CgroupHost {
   };
 }
 
+/** A limit whose controller is unusable here is an error, never silently dropped. */
+function requireControllers(
+  limits: CgroupLimits,
+  unavailable: Partial<Record<LimitController, string>>,
+): void {
+  for (const controller of ["memory", "cpu", "pids"] as const) {
+    const wanted = { memory: limits.memoryBytes, cpu: limits.cpu, pids: limits.pids }[controller];
+    const why = unavailable[controller];
+    if (wanted !== undefined && why !== undefined) {
+      throw new CorralError("ISOLATION_UNAVAILABLE", `cannot enforce the ${controller} limit: ${why}`);
+    }
+  }
+}
+
 // ---- cgroup v1: one hierarchy per controller (or a few co-mounted) -------------------------------
 
 interface V1Hierarchy {
@@ -311,13 +325,7 @@ function createV1(
   limits: CgroupLimits,
   unavailable: Partial<Record<LimitController, string>>,
 ): InstanceCgroup {
-  for (const controller of ["memory", "cpu", "pids"] as const) {
-    const wanted = { memory: limits.memoryBytes, cpu: limits.cpu, pids: limits.pids }[controller];
-    const why = unavailable[controller];
-    if (wanted !== undefined && why !== undefined) {
-      throw new CorralError("ISOLATION_UNAVAILABLE", `cannot enforce the ${controller} limit: ${why}`);
-    }
-  }
+  requireControllers(limits, unavailable);
   const dirs = hierarchies.map((hierarchy) => join(hierarchy.base, name));
   const dirOf = (controller: string) => {
     const hierarchy = find(controller);
@@ -486,13 +494,7 @@ function createV2(
   failure: string | undefined,
 ): InstanceCgroup {
   if (failure !== undefined) throw new CorralError("ISOLATION_UNAVAILABLE", failure);
-  for (const controller of ["memory", "cpu", "pids"] as const) {
-    const wanted = { memory: limits.memoryBytes, cpu: limits.cpu, pids: limits.pids }[controller];
-    const why = unavailable[controller];
-    if (wanted !== undefined && why !== undefined) {
-      throw new CorralError("ISOLATION_UNAVAILABLE", `cannot enforce the ${controller} limit: ${why}`);
-    }
-  }
+  requireControllers(limits, unavailable);
   const dir = join(base, name);
   try {
     mkdirSync(dir, { recursive: true });

@@ -112,7 +112,6 @@ export function watchAdvisoryLimits(
 ): () => void {
   if (limits.memoryBytes === undefined && limits.pids === undefined) return () => {};
   const timer = setInterval(() => {
-    const processes = listProcesses();
     if (limits.memoryBytes !== undefined) {
       const usage = readTreeUsage(pid);
       if (usage !== undefined && usage.rssBytes > limits.memoryBytes) {
@@ -121,7 +120,7 @@ export function watchAdvisoryLimits(
       }
     }
     if (limits.pids !== undefined) {
-      const count = 1 + listDescendants(pid, processes).length;
+      const count = 1 + listDescendants(pid, listProcesses()).length;
       if (count > limits.pids) stop(`pids-limit (advisory): ${count} processes over ${limits.pids}`);
     }
   }, ADVISORY_POLL_MS);

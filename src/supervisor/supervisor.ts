@@ -321,15 +321,16 @@ export class Supervisor {
 
   /** Processes of every running instance, descendants included (what `maxProcesses` bounds). */
   managedProcessCount(): number {
+    const pids = [...this.#entries.values()].flatMap((entry) =>
+      entry.instances.flatMap((instance) => instance.status.pid ?? []),
+    );
+    if (pids.length === 0) return 0;
     const processes = listProcesses();
-    let count = 0;
-    for (const entry of this.#entries.values()) {
-      for (const instance of entry.instances) {
-        const pid = instance.status.pid;
-        if (pid !== undefined) count += 1 + listDescendants(pid, processes).length;
-      }
-    }
-    return count;
+    const alive = new Set(processes.map((stat) => stat.pid));
+    return pids.reduce(
+      (sum, pid) => sum + (alive.has(pid) ? 1 + listDescendants(pid, processes).length : 0),
+      0,
+    );
   }
 
   /** Memory and CPU of one instance, by id; undefined when it runs no process. */
