@@ -7,6 +7,8 @@
 //   supergateway  stateful Streamable HTTP (one server process per session), logging off
 //   mcp-proxy     Streamable HTTP (one shared server process), no event store
 //   bare-http     a node:http server that answers the echo itself: the ceiling of any HTTP gateway
+//   bare-relay    a node:http server relaying to one shared server with the least possible work: the
+//                 ceiling of any node gateway in front of a stdio server
 
 import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -27,10 +29,19 @@ const SUPERGATEWAY = join(BENCH, "node_modules/supergateway/dist/index.js");
 const MCP_PROXY = join(BENCH, "node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs");
 const LOOPBACK = new URL("./loopback.mjs", import.meta.url).href;
 const BARE_HTTP = join(BENCH, "lib/bare-http-echo.mjs");
+const BARE_RELAY = join(BENCH, "lib/bare-relay.mjs");
 const LISTENING = /^bench-listening (127\.0\.0\.1):(\d+)$/;
 const START_TIMEOUT_MS = 60_000;
 
-export const SETUP_IDS = ["direct", "corral", "corral-r2", "supergateway", "mcp-proxy", "bare-http"];
+export const SETUP_IDS = [
+  "direct",
+  "corral",
+  "corral-r2",
+  "supergateway",
+  "mcp-proxy",
+  "bare-http",
+  "bare-relay",
+];
 export const PEER_IDS = ["supergateway", "mcp-proxy"];
 
 /** Server-everything processes among the descendants of `root` (not their sh/unshare/taskset wrappers). */
@@ -225,6 +236,14 @@ class BareHttpSetup extends HttpSetup {
   }
 }
 
+class BareRelaySetup extends HttpSetup {
+  async start() {
+    const args = [BARE_RELAY, process.execPath, SERVER_ENTRY, "stdio"];
+    const match = await this.startProcess(this.id, args, LISTENING, "its listening address");
+    this.url = `http://${match[1]}:${match[2]}/mcp`;
+  }
+}
+
 class DirectSetup {
   gatewayPid = undefined;
   #handles = new Set();
@@ -306,6 +325,8 @@ export function createSetups(ids, { tracker, env, workDir, corralNodeOptions = [
         return new McpProxySetup(id, tracker, env);
       case "bare-http":
         return new BareHttpSetup(id, tracker, env);
+      case "bare-relay":
+        return new BareRelaySetup(id, tracker, env);
       default:
         throw new Error(`unknown setup ${id}; known: ${SETUP_IDS.join(", ")}`);
     }

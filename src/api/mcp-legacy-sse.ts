@@ -6,10 +6,11 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from "../core/index.js";
 import { isJsonRpcRequest } from "../core/index.js";
-import type { ClientSession, Gateway, RequestStream, SessionScope } from "../gateway/index.js";
+import type { ClientSession, Gateway, SessionScope } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
+import { LegacyRequestStream } from "./request-streams.js";
 import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
 
 export interface LegacySseOptions {
@@ -42,19 +43,6 @@ export function createLegacySseHandler(options: LegacySseOptions) {
 
   function send(stream: LegacyStream, message: JsonRpcMessage): boolean {
     return writeSseEvent(stream.response, JSON.stringify(message));
-  }
-
-  function requestStreamOf(stream: LegacyStream): RequestStream {
-    return {
-      notify: (notification) => {
-        send(stream, notification);
-      },
-      send: (message) => send(stream, message),
-      signal: stream.aborter.signal,
-      get closed() {
-        return stream.aborter.signal.aborted;
-      },
-    };
   }
 
   async function initialize(
@@ -107,7 +95,11 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       gateway.handleClientMessage(session, message as JsonRpcNotification | JsonRpcResponse);
       return;
     }
-    const body = await gateway.handleRequest(session, request, requestStreamOf(stream));
+    const body = await gateway.handleRequest(
+      session,
+      request,
+      new LegacyRequestStream(stream.response, stream.aborter),
+    );
     writeSseEvent(stream.response, encodeAnswer(request.id, body));
   }
 

@@ -9,13 +9,13 @@ import {
   type ClientSession,
   type Gateway,
   isSupportedProtocolVersion,
-  type RequestStream,
   type SessionScope,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, toResponseBody } from "../upstream/index.js";
 import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
+import { QuietStream, ResponseStream } from "./request-streams.js";
 import { keepAlive, SSE_HEADERS, sendJsonPieces, writeSseEvent } from "./sse.js";
 
 const SESSION_HEADER = "mcp-session-id";
@@ -95,44 +95,12 @@ export function createStreamableHandler(options: StreamableOptions) {
     session: ClientSession,
     message: JsonRpcRequest,
   ) {
-    const canStream = accepts(request, "text/event-stream");
-    let aborter: AbortController | undefined;
-    let streaming = false;
-    let finished = false;
-    let closed = false;
-    const startStream = () => {
-      if (streaming) return;
-      streaming = true;
-      response.writeHead(200, SSE_HEADERS);
-    };
-    const stream: RequestStream = {
-      notify(notification: JsonRpcNotification) {
-        if (finished || !canStream) return;
-        startStream();
-        writeSseEvent(response, JSON.stringify(notification));
-      },
-      send(outgoing: JsonRpcMessage) {
-        if (finished || !canStream || response.destroyed) return false;
-        startStream();
-        return writeSseEvent(response, JSON.stringify(outgoing));
-      },
-      get signal() {
-        aborter ??= new AbortController();
-        if (closed) aborter.abort(new Error("client disconnected"));
-        return aborter.signal;
-      },
-      get closed() {
-        return closed;
-      },
-    };
+    const stream = new ResponseStream(response, accepts(request, "text/event-stream"));
     response.on("close", () => {
-      if (finished) return;
-      closed = true;
-      aborter?.abort(new Error("client disconnected"));
-      gateway.cancelRequests(stream, "client disconnected");
+      if (stream.clientGone()) gateway.cancelRequests(stream, "client disconnected");
     });
     const body = await gateway.handleRequest(session, message, stream);
-    finished = true;
+    const streaming = stream.finish();
     if (response.destroyed) return;
     const answer = encodeAnswer(message.id, body);
     if (streaming) {
@@ -204,19 +172,9 @@ export function createStreamableHandler(options: StreamableOptions) {
       return;
     }
     // Batches (2025-03-26) are answered as one JSON array; their notifications have no stream.
-    const aborter = new AbortController();
-    const quiet: RequestStream = {
-      notify: () => {},
-      send: () => false,
-      signal: aborter.signal,
-      get closed() {
-        return aborter.signal.aborted;
-      },
-    };
+    const quiet = new QuietStream();
     response.on("close", () => {
-      if (aborter.signal.aborted) return;
-      aborter.abort();
-      gateway.cancelRequests(quiet, "client disconnected");
+      if (quiet.clientGone()) gateway.cancelRequests(quiet, "client disconnected");
     });
     const answers = await Promise.all(
       requests.map(async (message) => ({
