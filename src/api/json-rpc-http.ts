@@ -39,12 +39,18 @@ export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
   );
 }
 
+/** A parsed body, and its bytes as they came. */
+export interface JsonBody {
+  readonly value: unknown;
+  readonly bytes: Buffer;
+}
+
 /** Reads and parses a JSON body within the limit; on failure answers 413 or 400 itself. */
 export async function readJsonBody(
   request: IncomingMessage,
   response: ServerResponse,
   maxBytes: number,
-): Promise<unknown | typeof ANSWERED> {
+): Promise<JsonBody | typeof ANSWERED> {
   const read = await readBody(request, maxBytes);
   if (!read.ok) {
     if (read.reason === "too-large") {
@@ -59,7 +65,7 @@ export async function readJsonBody(
     return ANSWERED;
   }
   try {
-    return JSON.parse(read.body.toString("utf8"));
+    return { value: JSON.parse(read.body.toString("utf8")), bytes: read.body };
   } catch (error) {
     sendRpcError(response, 400, GATEWAY_ERROR.parseError, `Parse error: ${(error as Error).message}`);
     return ANSWERED;

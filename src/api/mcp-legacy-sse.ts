@@ -176,8 +176,9 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       );
       return;
     }
-    const parsed = await readJsonBody(request, response, options.maxBodyBytes);
-    if (parsed === ANSWERED) return;
+    const body = await readJsonBody(request, response, options.maxBodyBytes);
+    if (body === ANSWERED) return;
+    const parsed = body.value;
     const messages = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
     if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
       sendRpcError(

@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from "../core/index.js";
-import { isJsonRpcRequest } from "../core/index.js";
+import { findRequestBytes, isJsonRpcRequest } from "../core/index.js";
 import {
   type ClientSession,
   type Gateway,
@@ -94,12 +94,13 @@ export function createStreamableHandler(options: StreamableOptions) {
     response: ServerResponse,
     session: ClientSession,
     message: JsonRpcRequest,
+    bytes: Buffer,
   ) {
     const stream = new ResponseStream(response, accepts(request, "text/event-stream"));
     response.on("close", () => {
       if (stream.clientGone()) gateway.cancelRequests(stream, "client disconnected");
     });
-    const body = await gateway.handleRequest(session, message, stream);
+    const body = await gateway.handleRequest(session, message, stream, findRequestBytes(bytes));
     const streaming = stream.finish();
     if (response.destroyed) return;
     const answer = encodeAnswer(message.id, body);
@@ -114,8 +115,9 @@ export function createStreamableHandler(options: StreamableOptions) {
     response: ServerResponse,
     scope: SessionScope,
   ): Promise<void> {
-    const parsed = await readJsonBody(request, response, options.maxBodyBytes);
-    if (parsed === ANSWERED) return;
+    const body = await readJsonBody(request, response, options.maxBodyBytes);
+    if (body === ANSWERED) return;
+    const parsed = body.value;
     const batch = Array.isArray(parsed);
     const messages = batch ? (parsed as unknown[]) : [parsed];
     if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
@@ -168,7 +170,7 @@ export function createStreamableHandler(options: StreamableOptions) {
       return;
     }
     if (!batch) {
-      await answerRequest(request, response, session, requests[0] as JsonRpcRequest);
+      await answerRequest(request, response, session, requests[0] as JsonRpcRequest, body.bytes);
       return;
     }
     // Batches (2025-03-26) are answered as one JSON array; their notifications have no stream.

@@ -3,6 +3,8 @@
 // Whatever it is not sure about (escaped or duplicate keys, unbalanced nesting, trailing bytes) makes
 // it answer undefined: the caller then parses the message as before.
 
+import { isUtf8 } from "node:buffer";
+
 /** One top-level member: its key and the byte range of its value. */
 export interface MemberSpan {
   readonly key: string;
@@ -18,6 +20,16 @@ export interface ResponseLine {
   readonly idEnd: number;
 }
 
+/** One JSON line without its newline: a string, or pieces of bytes to be written one after another. */
+export type JsonLine = string | readonly Buffer[];
+
+/** A client's request as it came, and where its id sits, to be forwarded with only the id replaced. */
+export interface RequestBytes {
+  readonly bytes: Buffer;
+  readonly idStart: number;
+  readonly idEnd: number;
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
@@ -27,6 +39,8 @@ const CLOSE_ARRAY = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 const CARRIAGE_RETURN = 0x0d;
+const LINE_FEED = 0x0a;
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 const LITERAL = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 const GATEWAY_ID = /^[1-9]\d{0,14}$/;
 
@@ -156,4 +170,34 @@ export function findResponseId(line: Buffer): ResponseLine | undefined {
 export function spliceResponseId(response: ResponseLine, id: string | number): readonly Buffer[] {
   const { line, idStart, idEnd } = response;
   return [line.subarray(0, idStart), Buffer.from(JSON.stringify(id)), line.subarray(idEnd)];
+}
+
+/**
+ * The request `body` holds when it can travel to a server byte for byte with only its id replaced,
+ * meaning the server reads exactly what `JSON.stringify` of the parsed request would have told it:
+ * one object with the keys jsonrpc ("2.0"), id, method and optionally params, each once; no raw CR or
+ * LF (the message travels as one line; in valid JSON they can only be whitespace); valid UTF-8
+ * (`JSON.parse` reads invalid bytes as U+FFFD, which re-serialising would have sent). Undefined
+ * otherwise: the caller then serialises the parsed request as before. Only for a body that
+ * `JSON.parse` accepted: the scan checks shape, not every value.
+ */
+export function findRequestBytes(body: Buffer): RequestBytes | undefined {
+  if (body.includes(LINE_FEED) || body.includes(CARRIAGE_RETURN) || !isUtf8(body)) return undefined;
+  const members = scanTopLevelMembers(body);
+  if (members === undefined) return undefined;
+  let id: MemberSpan | undefined;
+  for (const member of members) {
+    if (!REQUEST_KEYS.has(member.key)) return undefined;
+    if (member.key === "id") id = member;
+    else if (member.key === "jsonrpc" && body.toString("latin1", member.start, member.end) !== '"2.0"')
+      return undefined;
+  }
+  if (id === undefined) return undefined;
+  return { bytes: body, idStart: id.start, idEnd: id.end };
+}
+
+/** The request with `id` in place of the client's, as pieces of one line (see `spliceResponseId`). */
+export function spliceRequestId(request: RequestBytes, id: number): readonly Buffer[] {
+  const { bytes, idStart, idEnd } = request;
+  return [bytes.subarray(0, idStart), Buffer.from(String(id)), bytes.subarray(idEnd)];
 }

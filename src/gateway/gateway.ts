@@ -3,7 +3,7 @@
 // upstream, and fans notifications out to the sessions that want them.
 
 import type { CorralConfig } from "../config/index.js";
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from "../core/index.js";
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestBytes } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
@@ -132,12 +132,14 @@ export class Gateway {
 
   /**
    * A client request; never rejects: failures are JSON-RPC errors. A forwarded answer comes back
-   * unread, for `encodeAnswer` (or `toResponseBody`).
+   * unread, for `encodeAnswer` (or `toResponseBody`). `encoded`: the request's bytes as the client
+   * sent them (`findRequestBytes`), forwarded instead of a re-serialised copy where nothing changes.
    */
   async handleRequest(
     session: ClientSession,
     request: JsonRpcRequest,
     stream: RequestStream,
+    encoded?: RequestBytes,
   ): Promise<Answer> {
     session.lastActiveAt = Date.now();
     if (request.method === "ping") return { result: {} };
@@ -151,6 +153,7 @@ export class Gateway {
       upstreams: this.upstreams,
       sync: this.#sync,
       owner: this.#ownerOf(session),
+      encoded,
     };
     try {
       return session.scope.kind === "all"

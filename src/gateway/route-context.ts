@@ -1,6 +1,6 @@
 // What request routing needs to see of the gateway, and the one way it forwards to an upstream.
 
-import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest } from "../core/index.js";
+import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, RequestBytes } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { Catalog } from "./catalog.js";
 import type { CatalogSync } from "./catalog-sync.js";
@@ -30,17 +30,21 @@ export interface RouteContext {
   readonly sync: CatalogSync;
   /** The session as owner of per-session instances. */
   readonly owner: SessionOwner;
+  /** The request as the client sent it, for routes that forward its params unchanged. */
+  readonly encoded: RequestBytes | undefined;
 }
 
 /**
  * Forwards `request` (with `params` in place of its own) to one server and resolves with its answer,
- * unread: a plain answer is the server's own line (use `toResponseBody` to read it).
+ * unread: a plain answer is the server's own line (use `toResponseBody` to read it). `encoded`: the
+ * request's own bytes, only where `params` are the request's own (see `ForwardContext.encoded`).
  */
 export async function forwardTo(
   context: RouteContext,
   server: string,
   request: JsonRpcRequest,
   params: unknown,
+  encoded?: RequestBytes,
 ): Promise<Answer> {
   const { session, stream, upstreams, owner } = context;
   let connection = upstreams.readyConnection(server, owner);
@@ -61,5 +65,6 @@ export async function forwardTo(
     askClient: (method, askParams, signal) =>
       session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
     origin: stream,
+    encoded,
   });
 }

@@ -1,5 +1,6 @@
 // Requests of sessions on /servers/<name>/mcp: the server's own names, passed through; Corral only
-// applies the tool policy and remembers what it must fan out later (log level, subscriptions).
+// applies the tool policy and remembers what it must fan out later (log level, subscriptions). The
+// params always go on as the client wrote them, so the request's own bytes can too.
 
 import type { JsonRpcRequest } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError, toResponseBody } from "../upstream/index.js";
@@ -39,7 +40,7 @@ export async function routeServerRequest(
       }
       break;
     case "tools/list": {
-      const body = toResponseBody(await forwardTo(context, server, request, params));
+      const body = toResponseBody(await forwardTo(context, server, request, params, context.encoded));
       if (!("result" in body)) return body;
       const result = body.result as { tools?: { name: string }[] };
       if (!Array.isArray(result.tools)) return body;
@@ -48,5 +49,5 @@ export async function routeServerRequest(
       };
     }
   }
-  return forwardTo(context, server, request, params);
+  return forwardTo(context, server, request, params, context.encoded);
 }

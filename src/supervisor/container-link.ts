@@ -17,6 +17,7 @@ import {
   LABEL_SERVER,
 } from "../platform/index.js";
 import { LineSplitter } from "./line-splitter.js";
+import { writePieces } from "./line-writer.js";
 import type { Link, LinkCallbacks, LinkEnd } from "./link.js";
 import type { StopOutcome, StopRung } from "./stop-ladder.js";
 
@@ -204,7 +205,8 @@ function linkToContainer(
     },
     writeLine(line) {
       if (socket.destroyed || socket.writableEnded) return false;
-      socket.write(`${line}\n`);
+      if (typeof line === "string") socket.write(`${line}\n`);
+      else writePieces(socket, line);
       return true;
     },
     terminate: (stop) => terminateContainer(engine, id, socket, ended, () => endInfo, stop, callbacks),

@@ -10,6 +10,7 @@ import {
   isCorralError,
   isJsonRpcRequest,
   isJsonRpcResponse,
+  type JsonLine,
   type JsonRpcMessage,
   type ResponseLine,
 } from "../core/index.js";
@@ -159,7 +160,7 @@ export class Instance {
   }
 
   /** Writes one JSON-RPC line to the server; false when no process is running. */
-  send(line: string): boolean {
+  send(line: JsonLine): boolean {
     return this.#process?.writeLine(line) ?? false;
   }
 

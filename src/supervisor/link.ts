@@ -2,7 +2,7 @@
 // server. The instance's life (handshake, health, backoff, stop) is the same over either.
 
 import type { ServerConfig, StopPolicy } from "../config/index.js";
-import { describeError } from "../core/index.js";
+import { describeError, type JsonLine } from "../core/index.js";
 import {
   type CgroupHost,
   type Containment,
@@ -30,7 +30,7 @@ export interface Link {
   readonly record: Pick<ChildRecord, "pid" | "pgid" | "startTime"> | undefined;
   readonly ended: Promise<LinkEnd>;
   readonly endInfo: LinkEnd | undefined;
-  writeLine(line: string): boolean;
+  writeLine(line: JsonLine): boolean;
   /** Memory and CPU of the running process tree; undefined for remote links and ended processes. */
   usage?(): ProcessUsage | undefined;
   /** The limits of a process link and how each is kept. */

@@ -5,7 +5,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { constants } from "node:os";
 import type { ServerConfig } from "../config/index.js";
-import { CorralError } from "../core/index.js";
+import { CorralError, type JsonLine } from "../core/index.js";
 import {
   type Containment,
   cgroupJoinPrefix,
@@ -16,6 +16,7 @@ import {
   wrapCommand,
 } from "../platform/index.js";
 import { LineSplitter } from "./line-splitter.js";
+import { writePieces } from "./line-writer.js";
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -46,7 +47,7 @@ export interface ServerProcess {
   readonly exited: Promise<ExitInfo>;
   readonly exitInfo: ExitInfo | undefined;
   /** Writes (or queues) one message line; false only when stdin is closed. */
-  writeLine(line: string): boolean;
+  writeLine(line: JsonLine): boolean;
   closeStdin(): void;
 }
 
@@ -157,7 +158,8 @@ export function spawnServerProcess(options: SpawnServerOptions): ServerProcess {
     writeLine(line) {
       if (child.stdin.destroyed || child.stdin.writableEnded) return false;
       // write() returning false only means the pipe is full (backpressure): the line is queued.
-      child.stdin.write(`${line}\n`);
+      if (typeof line === "string") child.stdin.write(`${line}\n`);
+      else writePieces(child.stdin, line);
       return true;
     },
     closeStdin() {

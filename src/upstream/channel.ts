@@ -5,8 +5,11 @@ import type { JsonRpcMessage, ResponseLine } from "../core/index.js";
 import type { Instance } from "../supervisor/index.js";
 
 export interface UpstreamChannel {
-  /** Writes one message; false when nothing is there to receive it. */
-  send(message: JsonRpcMessage): boolean;
+  /**
+   * Writes one message; false when nothing is there to receive it. `encoded`, when given, is the same
+   * message already as one JSON line's bytes (a client's request with its id replaced).
+   */
+  send(message: JsonRpcMessage, encoded?: readonly Buffer[]): boolean;
   /**
    * The one receiver of every message the upstream sends (except supervisor control traffic);
    * plain responses to the connection's numeric ids come unparsed to `onResponseLine`.
@@ -21,7 +24,7 @@ export interface UpstreamChannel {
 
 export function createInstanceChannel(instance: Instance): UpstreamChannel {
   return {
-    send: (message) => instance.send(JSON.stringify(message)),
+    send: (message, encoded) => instance.send(encoded ?? JSON.stringify(message)),
     setReceiver: (receiver, onResponseLine) =>
       instance.setMessageListener((message) => receiver(message), onResponseLine),
     onEnd: (listener) => instance.onProcessEnd(listener),

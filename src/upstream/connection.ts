@@ -13,7 +13,9 @@ import {
   isJsonRpcNotification,
   isJsonRpcRequest,
   isJsonRpcResponse,
+  type RequestBytes,
   type ResponseLine,
+  spliceRequestId,
   spliceResponseId,
 } from "../core/index.js";
 import type { UpstreamChannel } from "./channel.js";
@@ -46,6 +48,11 @@ export interface ForwardContext {
    * per message than an AbortSignal and its listener.
    */
   readonly origin?: object;
+  /**
+   * The client's request as it came (see `findRequestBytes`), when the params forwarded are exactly
+   * its own: it then goes to the server with only the id replaced, never re-serialised.
+   */
+  readonly encoded?: RequestBytes | undefined;
 }
 
 export interface ConnectionEvents {
@@ -170,7 +177,12 @@ export class UpstreamConnection {
         method,
         ...(outgoing === undefined ? {} : { params: outgoing }),
       };
-      if (!this.#channel.send(request)) {
+      // A remapped progress token changes the params: then only the parsed request says it right.
+      const encoded =
+        context.encoded !== undefined && outgoing === params
+          ? spliceRequestId(context.encoded, id)
+          : undefined;
+      if (!this.#channel.send(request, encoded)) {
         this.#settle(id, {
           error: gatewayError(
             GATEWAY_ERROR.serverUnavailable,

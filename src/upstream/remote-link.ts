@@ -88,7 +88,8 @@ export async function openRemoteLink(
     },
     writeLine(line) {
       if (endInfo !== undefined) return false;
-      transport.send(JSON.parse(line) as JSONRPCMessage).catch((error: unknown) => {
+      const text = typeof line === "string" ? line : Buffer.concat(line).toString("utf8");
+      transport.send(JSON.parse(text) as JSONRPCMessage).catch((error: unknown) => {
         end(`connection lost: ${describeError(error)}`);
       });
       return true;

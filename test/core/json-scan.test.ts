@@ -2,7 +2,13 @@
 // answers for, and answer undefined (parse it) on anything odd.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { findResponseId, scanTopLevelMembers, spliceResponseId } from "../../src/core/index.js";
+import {
+  findRequestBytes,
+  findResponseId,
+  scanTopLevelMembers,
+  spliceRequestId,
+  spliceResponseId,
+} from "../../src/core/index.js";
 
 const bytes = (text: string) => Buffer.from(text, "utf8");
 
@@ -154,5 +160,104 @@ describe("scanTopLevelMembers", () => {
     );
     assert.deepEqual(scanTopLevelMembers(bytes(" {} ")), []);
     assert.equal(scanTopLevelMembers(bytes("{} []")), undefined);
+  });
+});
+
+/** What the server reads from the spliced bytes must be what re-serialising the parsed request says. */
+function assertSpliceAgrees(body: Buffer, upstreamId = 7): void {
+  const found = findRequestBytes(body);
+  assert.ok(found, `expected ${body.toString("utf8").slice(0, 80)} to go on as it is`);
+  const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+  const spliced = Buffer.concat(spliceRequestId(found, upstreamId));
+  assert.equal(spliced.includes(0x0a), false);
+  assert.deepEqual(JSON.parse(spliced.toString("utf8")), { ...parsed, id: upstreamId });
+  assert.deepEqual(
+    JSON.parse(spliced.toString("utf8")),
+    JSON.parse(JSON.stringify({ ...parsed, id: upstreamId })),
+  );
+}
+
+describe("findRequestBytes", () => {
+  test("plain requests go on with only the id replaced, wherever the id is and whatever it is", () => {
+    assertSpliceAgrees(bytes('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}'));
+    assertSpliceAgrees(bytes('{"method":"ping","jsonrpc":"2.0","id":"a-string-id"}'));
+    assertSpliceAgrees(
+      bytes('{"params":{"id":99,"x":[1,{"id":2}]},"id":-4.5e3,"method":"m","jsonrpc":"2.0"}'),
+    );
+    assertSpliceAgrees(bytes(' { "jsonrpc" : "2.0" ,\t"id" : 3 , "method" : "m" } '));
+    assertSpliceAgrees(bytes('{"jsonrpc":"2.0","id":null,"method":"m"}'));
+  });
+
+  test("escapes, multi-byte UTF-8, lone surrogates and numbers JSON cannot hold exactly", () => {
+    assertSpliceAgrees(
+      bytes(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":' +
+          '{"text":"é ✓ 😀 \\u00e9 \\ud83d\\ude00 \\ud800 \\" \\\\ \\n \\u2028 \u2028","n":12345678901234567890,"f":1.0}}}',
+      ),
+    );
+  });
+
+  test("a 1 MiB argument goes on without being read", () => {
+    const text = "x".repeat(1024 * 1024);
+    const body = bytes(
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"text":"${text}"}}}`,
+    );
+    assertSpliceAgrees(body);
+  });
+
+  test("anything else is re-serialised from the parsed request", () => {
+    const refused = [
+      // Line breaks are valid whitespace in JSON, but the message travels as one line.
+      '{"jsonrpc":"2.0",\n"id":1,"method":"m"}',
+      '{"jsonrpc":"2.0",\r"id":1,"method":"m"}',
+      // Keys a server must not see, or not see twice, or not see escaped.
+      '{"jsonrpc":"2.0","id":1,"method":"m","extra":true}',
+      '{"jsonrpc":"2.0","id":1,"id":2,"method":"m"}',
+      '{"jsonrpc":"2.0","\\u0069d":1,"method":"m"}',
+      '{"jsonrpc":"1.0","id":1,"method":"m"}',
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+      '[{"jsonrpc":"2.0","id":1,"method":"m"}]',
+    ];
+    for (const text of refused) {
+      JSON.parse(text); // each of them is valid JSON: the refusal is about shape, not syntax
+      assert.equal(findRequestBytes(bytes(text)), undefined, text);
+    }
+    // Invalid UTF-8 reaches JSON.parse as U+FFFD; only re-serialising sends the server what it read.
+    const invalid = Buffer.concat([
+      bytes('{"jsonrpc":"2.0","id":1,"method":"m","params":{"t":"'),
+      Buffer.from([0xff, 0xc3]),
+      bytes('"}}'),
+    ]);
+    assert.equal(findRequestBytes(invalid), undefined);
+  });
+
+  test("mutated requests: whatever goes on as it is agrees with JSON.parse", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = '{}[]":,\\ a1-2.eE0trufalsnid\t';
+    const base =
+      '{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"e\\"cho","a":[1,{"id":2}]}}';
+    let spliced = 0;
+    for (let round = 0; round < 5_000; round += 1) {
+      const chars = [...base];
+      const edits = 1 + Math.floor(random() * 3);
+      for (let e = 0; e < edits; e += 1) {
+        const at = Math.floor(random() * chars.length);
+        chars[at] = alphabet[Math.floor(random() * alphabet.length)] as string;
+      }
+      const text = chars.join("");
+      try {
+        JSON.parse(text);
+      } catch {
+        continue; // the gateway answers a parse error before it ever looks for the id
+      }
+      if (findRequestBytes(bytes(text)) === undefined) continue;
+      assertSpliceAgrees(bytes(text), 1_000 + round);
+      spliced += 1;
+    }
+    assert.ok(spliced > 100, `only ${spliced} mutations were valid requests the splice took`);
   });
 });

@@ -2,7 +2,12 @@
 // reach exactly the request they answer, and deadlines and cancellation still tell the server.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { findResponseId, type JsonRpcMessage, type ResponseLine } from "../../src/core/index.js";
+import {
+  findRequestBytes,
+  findResponseId,
+  type JsonRpcMessage,
+  type ResponseLine,
+} from "../../src/core/index.js";
 import {
   type Answer,
   encodeAnswer,
@@ -15,11 +20,14 @@ import {
 /** A channel that records what the connection sends and delivers lines as the instance does. */
 function createMemoryChannel() {
   const sent: JsonRpcMessage[] = [];
+  /** The bytes written for each message sent, where the connection gave them. */
+  const lines: (string | undefined)[] = [];
   let receive: (message: JsonRpcMessage) => void = () => {};
   let receiveLine: (response: ResponseLine) => void = () => {};
   const channel: UpstreamChannel = {
-    send: (message) => {
+    send: (message, encoded) => {
       sent.push(message);
+      lines.push(encoded === undefined ? undefined : Buffer.concat(encoded).toString("utf8"));
       return true;
     },
     setReceiver: (receiver, onResponseLine) => {
@@ -33,7 +41,7 @@ function createMemoryChannel() {
     if (response !== undefined) receiveLine(response);
     else receive(JSON.parse(line) as JsonRpcMessage);
   };
-  return { channel, sent, deliver };
+  return { channel, sent, lines, deliver };
 }
 
 const context = (extra: Partial<Parameters<UpstreamConnection["relay"]>[2]> = {}) => ({
@@ -179,5 +187,32 @@ describe("upstream connection", () => {
     deliver(`{"jsonrpc":"2.0","id":${request.id},"result":{}}`);
     await pending;
     assert.deepEqual(progress, [{ progressToken: "client-token", progress: 1 }]);
+  });
+
+  test("a client's request goes on as its own bytes with only the id replaced, unless a token changes", async () => {
+    const { channel, sent, lines, deliver } = createMemoryChannel();
+    const connection = new UpstreamConnection("echo", channel, { onNotification: () => {} });
+    const text = '{"id":"c-9","jsonrpc":"2.0","method":"tools/call","params":{"name":"echo","n":1.50}}';
+    const encoded = findRequestBytes(Buffer.from(text));
+    const params = (JSON.parse(text) as { params: unknown }).params;
+    const plain = connection.relay("tools/call", params, context({ originalId: "c-9", encoded }));
+    const upstreamId = idOf(sent[0]);
+    // Byte for byte, number formatting included: nothing was parsed and written again.
+    assert.equal(lines[0], text.replace('"c-9"', String(upstreamId)));
+    deliver(`{"jsonrpc":"2.0","id":${upstreamId},"result":{}}`);
+    await plain;
+
+    const withToken = '{"jsonrpc":"2.0","id":3,"method":"m","params":{"_meta":{"progressToken":"t"}}}';
+    const tokenParams = (JSON.parse(withToken) as { params: unknown }).params;
+    const remapped = connection.relay(
+      "m",
+      tokenParams,
+      context({ originalId: 3, encoded: findRequestBytes(Buffer.from(withToken)) }),
+    );
+    assert.equal(lines[1], undefined, "a remapped progress token needs the re-serialised request");
+    const request = sent[1] as { id: number; params: { _meta: { progressToken: string } } };
+    assert.notEqual(request.params._meta.progressToken, "t");
+    deliver(`{"jsonrpc":"2.0","id":${request.id},"result":{}}`);
+    await remapped;
   });
 });
