@@ -2,17 +2,17 @@
 // gateway's own V8 traces. Not part of `npm run bench`. Prints `PIDS <gateway> <servers>` once the load
 // runs, then `RESULT …`; the gateway's stdout (where V8 traces go) is kept in <work>/stdout.log.
 //
-//   node bench/probe.mjs [setup=corral] [seconds=8] [payload bytes=32]
+//   node bench/probe.mjs [setup=corral] [seconds=8] [payload bytes=32] [clients=1]
 //   PROBE_NODE_OPTIONS="--trace-gc-nvp" node bench/probe.mjs corral 3   # node flags for Corral
 
-import { createWriteStream, mkdtempSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad } from "./lib/load.mjs";
 import { ProcessTracker } from "./lib/processes.mjs";
 import { createSetups } from "./lib/setups.mjs";
 
-const [id = "corral", seconds = "8", bytes = "32"] = process.argv.slice(2);
+const [id = "corral", seconds = "8", bytes = "32", clientCount = "1"] = process.argv.slice(2);
 const workDir = mkdtempSync(join(tmpdir(), "corral-probe-"));
 const tracker = new ProcessTracker(workDir, undefined);
 const corralNodeOptions = (process.env.PROBE_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
@@ -27,9 +27,10 @@ console.log(`WORK ${workDir}`);
 try {
   await setup.start();
   setup.gateway?.child.stdout.pipe(createWriteStream(join(workDir, "stdout.log")));
-  const client = await setup.openRaw();
+  const clients = [];
+  for (let i = 0; i < Number(clientCount); i++) clients.push(await setup.openRaw());
   const load = (measureMs, gatewayPids = [], serverPids = []) =>
-    runLoad([client], { bytes: Number(bytes), warmMs: 300, measureMs, gatewayPids, serverPids });
+    runLoad(clients, { bytes: Number(bytes), warmMs: 300, measureMs, gatewayPids, serverPids });
   await load(500); // JIT warm-up
   const serverPids = setup.serverPids();
   console.log(`PIDS ${setup.gatewayPid ?? "-"} ${serverPids.join(",")}`);
@@ -38,7 +39,13 @@ try {
     `RESULT ${result.callsPerSecond.toFixed(0)} calls/s, gw ${result.gatewayCpuUsPerCall.toFixed(0)} µs/call, ` +
       `srv ${result.serverCpuUsPerCall.toFixed(0)} µs/call, ${result.errors} errors`,
   );
-  await client.close();
+  if (setup.gatewayPid !== undefined) {
+    const status = readFileSync(`/proc/${setup.gatewayPid}/status`, "utf8");
+    console.log(
+      `MEMORY gateway ${/VmRSS:\s+(\d+)/.exec(status)?.[1]} kB now, ${/VmHWM:\s+(\d+)/.exec(status)?.[1]} kB peak`,
+    );
+  }
+  await Promise.all(clients.map((client) => client.close()));
 } finally {
   await setup.stop();
 }
