@@ -11,7 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runLoad } from "./lib/load.mjs";
-import { listProcesses, readMemory, waitForQuiet } from "./lib/proc.mjs";
+import { listProcesses, readMemory, resetPeakMemory, waitForQuiet } from "./lib/proc.mjs";
 import { ProcessTracker } from "./lib/processes.mjs";
 import { formatProfile, profileCorral } from "./lib/profile-run.mjs";
 import {
@@ -179,13 +179,28 @@ async function measureAll(setups, tracker) {
       sdk: [],
       rawTimes: [],
       sdkTimes: [],
-      memory: { idle: readMemory(setup.gatewayPid ?? -1)?.rss ?? Number.NaN },
+      memory: {
+        idle: readMemory(setup.gatewayPid ?? -1)?.rss ?? Number.NaN,
+        peak: 0,
+        peakByPayload: new Map(),
+      },
       serverProcesses: new Map(),
       serverRss: Number.NaN,
     });
   }
 
+  const largestN = Math.max(...options.clients);
   const measure = async (setup, client, sessions, n, bytes, round) => {
+    // The gateway's peak RSS during each raw cell at the largest N, per payload: the peak of the whole
+    // run alone would hide which load set it.
+    const gateway = setup.gatewayPid;
+    const memory = facts.get(setup.id).memory;
+    const peakOfCell = client === "raw" && n === largestN && gateway !== undefined;
+    if (peakOfCell) {
+      // The run's peak so far is kept before the kernel's counter starts over.
+      memory.peak = Math.max(memory.peak, readMemory(gateway)?.hwm ?? 0);
+      resetPeakMemory(gateway);
+    }
     const result = await runLoad(sessions.slice(0, n), {
       bytes,
       warmMs: options.warmMs,
@@ -193,6 +208,11 @@ async function measureAll(setups, tracker) {
       gatewayPids: setup.gatewayPid === undefined ? [] : [setup.gatewayPid],
       serverPids: setup.serverPids(),
     });
+    if (peakOfCell) {
+      const peak = readMemory(gateway)?.hwm ?? 0;
+      memory.peakByPayload.set(bytes, Math.max(memory.peakByPayload.get(bytes) ?? 0, peak));
+      memory.peak = Math.max(memory.peak, peak);
+    }
     cells.push({ client, n, bytes, setup: setup.id, round, result });
     progress(
       `  r${round} ${client} N=${n} ${formatBytes(bytes)} ${setup.id.padEnd(12)} ${result.callsPerSecond.toFixed(0).padStart(6)} calls/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${result.errors > 0 ? `  ${result.errors} ERRORS (${result.firstError})` : ""}`,
@@ -252,7 +272,8 @@ async function measureAll(setups, tracker) {
   }
   for (const setup of setups) {
     const fact = facts.get(setup.id);
-    fact.memory.peak = readMemory(setup.gatewayPid ?? -1)?.hwm ?? Number.NaN;
+    const hwm = readMemory(setup.gatewayPid ?? -1)?.hwm;
+    fact.memory.peak = hwm === undefined ? Number.NaN : Math.max(fact.memory.peak, hwm);
     fact.sessionSetup = statsOf(fact.rawTimes);
     fact.sdkConnect = statsOf(fact.sdkTimes);
   }
@@ -280,7 +301,7 @@ function printBenchmark({ cells, facts, seconds }) {
     out.push("", "Official SDK client (Client + StreamableHTTPClientTransport / StdioClientTransport)");
     out.push(formatCells(summaries, "sdk", order));
   }
-  out.push("", "Setups", formatSetups(facts, order, options.clients));
+  out.push("", "Setups", formatSetups(facts, order, options.clients, options.payloads));
   out.push("", "Targets (issue 4)", formatTargets(targets), "");
   process.stdout.write(out.join("\n"));
   return { summaries, targets };
@@ -331,7 +352,7 @@ async function main() {
               {
                 sessionSetup: fact.sessionSetup,
                 sdkConnect: fact.sdkConnect,
-                memory: fact.memory,
+                memory: { ...fact.memory, peakByPayload: Object.fromEntries(fact.memory.peakByPayload) },
                 serverProcesses: Object.fromEntries(fact.serverProcesses),
                 serverRss: fact.serverRss,
               },

@@ -1,7 +1,7 @@
 // What the benchmark reads from /proc: process stats (parent, group, start time, CPU ticks), memory
 // (VmRSS, VmHWM), command lines, and the descendants of a process. Linux only.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 /** Clock ticks per second of utime/stime in /proc/<pid>/stat (CLK_TCK, 100 on Linux). */
 export const TICKS_PER_SECOND = 100;
@@ -39,6 +39,19 @@ export function readMemory(pid) {
     return match === null ? 0 : Number(match[1]) * 1024;
   };
   return { rss: kib("VmRSS"), hwm: kib("VmHWM") };
+}
+
+/**
+ * Resets a process's VmHWM to its current RSS (`5` to /proc/<pid>/clear_refs, Linux 4.0+), so the
+ * peak of one cell can be read on its own; false when the kernel or the process refuses.
+ */
+export function resetPeakMemory(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function readCommandLine(pid) {
