@@ -28,6 +28,10 @@ export interface RequestBytes {
   readonly bytes: Buffer;
   readonly idStart: number;
   readonly idEnd: number;
+  /** Where the value of `params` sits, if the request has params. */
+  readonly params: { readonly start: number; readonly end: number } | undefined;
+  /** One more span to replace with `text` (see `renameInRequest`). */
+  readonly edit?: { readonly start: number; readonly end: number; readonly text: string };
 }
 
 const QUOTE = 0x22;
@@ -186,18 +190,63 @@ export function findRequestBytes(body: Buffer): RequestBytes | undefined {
   const members = scanTopLevelMembers(body);
   if (members === undefined) return undefined;
   let id: MemberSpan | undefined;
+  let params: MemberSpan | undefined;
   for (const member of members) {
     if (!REQUEST_KEYS.has(member.key)) return undefined;
     if (member.key === "id") id = member;
+    else if (member.key === "params") params = member;
     else if (member.key === "jsonrpc" && body.toString("latin1", member.start, member.end) !== '"2.0"')
       return undefined;
   }
   if (id === undefined) return undefined;
-  return { bytes: body, idStart: id.start, idEnd: id.end };
+  return {
+    bytes: body,
+    idStart: id.start,
+    idEnd: id.end,
+    params: params === undefined ? undefined : { start: params.start, end: params.end },
+  };
+}
+
+/**
+ * The same request with `params.name` (a string) replaced by `name`: how the aggregate endpoint turns
+ * `<server>__<tool>` back into the server's own name without re-serialising the arguments. Undefined
+ * when params is not plainly an object with one string `name`.
+ */
+export function renameInRequest(request: RequestBytes, name: string): RequestBytes | undefined {
+  const params = request.params;
+  if (params === undefined || request.edit !== undefined) return undefined;
+  const members = scanTopLevelMembers(request.bytes.subarray(params.start, params.end));
+  const member = members?.find((candidate) => candidate.key === "name");
+  if (member === undefined || request.bytes[params.start + member.start] !== QUOTE) return undefined;
+  const edit = {
+    start: params.start + member.start,
+    end: params.start + member.end,
+    text: JSON.stringify(name),
+  };
+  return { ...request, edit };
 }
 
 /** The request with `id` in place of the client's, as pieces of one line (see `spliceResponseId`). */
 export function spliceRequestId(request: RequestBytes, id: number): readonly Buffer[] {
-  const { bytes, idStart, idEnd } = request;
-  return [bytes.subarray(0, idStart), Buffer.from(String(id)), bytes.subarray(idEnd)];
+  const { bytes, idStart, idEnd, edit } = request;
+  const idText = Buffer.from(String(id));
+  if (edit === undefined) return [bytes.subarray(0, idStart), idText, bytes.subarray(idEnd)];
+  // The id is a top-level member and the edit lies inside params: they never overlap.
+  const [first, second] =
+    idStart < edit.start
+      ? [
+          { start: idStart, end: idEnd, text: idText },
+          { ...edit, text: Buffer.from(edit.text) },
+        ]
+      : [
+          { ...edit, text: Buffer.from(edit.text) },
+          { start: idStart, end: idEnd, text: idText },
+        ];
+  return [
+    bytes.subarray(0, first.start),
+    first.text,
+    bytes.subarray(first.end, second.start),
+    second.text,
+    bytes.subarray(second.end),
+  ];
 }

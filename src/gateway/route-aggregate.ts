@@ -1,7 +1,7 @@
 // Requests of sessions on /mcp (every server at once): lists come from the catalog, everything
 // else is routed to one server by its exposed name or by resource URI.
 
-import type { JsonRpcRequest } from "../core/index.js";
+import { type JsonRpcRequest, renameInRequest } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { ListKind } from "./catalog.js";
 import { isLogLevel } from "./protocol.js";
@@ -80,7 +80,8 @@ async function routeByName(
       error: gatewayError(GATEWAY_ERROR.invalidParams, `Unknown ${what}: ${name}`, { reason: "unknown" }),
     };
   }
-  return forwardTo(context, entry.server, request, { ...params, name: entry.original });
+  const encoded = context.encoded && renameInRequest(context.encoded, entry.original);
+  return forwardTo(context, entry.server, request, { ...params, name: entry.original }, encoded);
 }
 
 async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promise<Answer> {
@@ -104,7 +105,7 @@ async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promi
   }
   if (request.method === "resources/subscribe") context.session.subscriptions.add(uri);
   if (request.method === "resources/unsubscribe") context.session.subscriptions.delete(uri);
-  return forwardTo(context, server, request, params);
+  return forwardTo(context, server, request, params, context.encoded);
 }
 
 async function routeCompletion(context: RouteContext, request: JsonRpcRequest): Promise<Answer> {

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import {
   findRequestBytes,
   findResponseId,
+  renameInRequest,
   scanTopLevelMembers,
   spliceRequestId,
   spliceResponseId,
@@ -259,5 +260,41 @@ describe("findRequestBytes", () => {
       spliced += 1;
     }
     assert.ok(spliced > 100, `only ${spliced} mutations were valid requests the splice took`);
+  });
+});
+
+describe("renameInRequest", () => {
+  const rename = (text: string, name: string, upstreamId = 9) => {
+    const found = findRequestBytes(bytes(text));
+    assert.ok(found, text);
+    const renamed = renameInRequest(found, name);
+    if (renamed === undefined) return undefined;
+    return JSON.parse(Buffer.concat(spliceRequestId(renamed, upstreamId)).toString("utf8")) as unknown;
+  };
+
+  test("params.name is replaced, with the id, before or after it, and nothing else changes", () => {
+    const args = '"arguments":{"name":"inner","text":"\\"name\\":\\"x\\""}';
+    for (const text of [
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"s__echo",${args}}}`,
+      `{"params":{${args},"name":"s__echo"},"method":"tools/call","jsonrpc":"2.0","id":"one"}`,
+      `{"jsonrpc":"2.0","method":"tools/call","params":{ "name" : "s__\\u0065cho" ,${args}},"id":1}`,
+    ]) {
+      const parsed = JSON.parse(text) as { params: Record<string, unknown> };
+      for (const name of ["echo", 'quo"te', "é✓😀", "new\nline"]) {
+        assert.deepEqual(rename(text, name), { ...parsed, id: 9, params: { ...parsed.params, name } }, text);
+      }
+    }
+  });
+
+  test("no params, params that are not an object, or a name that is not a string: parse instead", () => {
+    for (const text of [
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call"}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["s__echo"]}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{}}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","name":"b"}}',
+    ]) {
+      assert.equal(rename(text, "echo"), undefined, text);
+    }
   });
 });
