@@ -10,7 +10,7 @@
 //   bare-relay    a node:http server relaying to one shared server with the least possible work: the
 //                 ceiling of any node gateway in front of a stdio server
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkEchoAnswer, echoRequestText } from "./messages.mjs";
@@ -120,6 +120,13 @@ class HttpSetup {
   }
 }
 
+/** The node flags `corral` runs with: those on the `#!/usr/bin/env -S node …` line of bin/corral.js. */
+function corralBinNodeFlags() {
+  const shebang = readFileSync(CORRAL_BIN, "utf8").split("\n", 1)[0] ?? "";
+  const match = /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang);
+  return match === null ? [] : match[1].trim().split(/\s+/);
+}
+
 class CorralSetup extends HttpSetup {
   constructor(id, tracker, env, { replicas = 1, workDir, nodeOptions = [] }) {
     super(id, tracker, env);
@@ -147,6 +154,7 @@ class CorralSetup extends HttpSetup {
       ].join("\n"),
     );
     const args = [
+      ...corralBinNodeFlags(),
       ...this.nodeOptions,
       CORRAL_BIN,
       "up",
