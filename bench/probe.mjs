@@ -34,10 +34,21 @@ try {
   await load(500); // JIT warm-up
   const serverPids = setup.serverPids();
   console.log(`PIDS ${setup.gatewayPid ?? "-"} ${serverPids.join(",")}`);
+  // User and system CPU of the gateway apart: its own work is user time, the kernel's writes system time.
+  const times = () => {
+    if (setup.gatewayPid === undefined) return [0, 0];
+    const fields = readFileSync(`/proc/${setup.gatewayPid}/stat`, "utf8").split(") ")[1].split(" ");
+    return [Number(fields[11]), Number(fields[12])];
+  };
+  const before = times();
   const result = await load(Number(seconds) * 1000, setup.gatewayPid ? [setup.gatewayPid] : [], serverPids);
+  const after = times();
+  const calls = result.callsPerSecond * Number(seconds);
+  const perCall = (index) => (((after[index] - before[index]) * 10_000) / calls).toFixed(0);
   console.log(
     `RESULT ${result.callsPerSecond.toFixed(0)} calls/s, gw ${result.gatewayCpuUsPerCall.toFixed(0)} µs/call, ` +
-      `srv ${result.serverCpuUsPerCall.toFixed(0)} µs/call, ${result.errors} errors`,
+      `srv ${result.serverCpuUsPerCall.toFixed(0)} µs/call, ${result.errors} errors; ` +
+      `gw user ${perCall(0)} µs/call, system ${perCall(1)} µs/call (±${((10_000 / calls) * 2).toFixed(0)})`,
   );
   if (setup.gatewayPid !== undefined) {
     const status = readFileSync(`/proc/${setup.gatewayPid}/status`, "utf8");
