@@ -7,8 +7,7 @@
 //   node bare-relay.mjs <server command> [args...]
 
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { serveBareMcp } from "./bare-server.mjs";
 
 const [command, ...args] = process.argv.slice(2);
 const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
@@ -52,36 +51,8 @@ const initialized = await relay("initialize", {
 child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
 const serverResult = JSON.parse(`${initialized}1}`).result;
 
-const server = createServer((request, response) => {
-  if (request.method !== "POST") {
-    response.writeHead(request.method === "DELETE" ? 200 : 405).end();
-    return;
-  }
-  const chunks = [];
-  request.on("data", (chunk) => chunks.push(chunk));
-  request.on("end", async () => {
-    const message = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    if (message.id === undefined) {
-      response.writeHead(202).end();
-      return;
-    }
-    const headers = { "content-type": "application/json" };
-    let text;
-    if (message.method === "initialize") {
-      headers["mcp-session-id"] = randomUUID();
-      text = JSON.stringify({ jsonrpc: "2.0", id: message.id, result: serverResult });
-    } else {
-      // The answer up to its id, which gets the client's own: the same splice Corral does.
-      const head = await relay(message.method, message.params);
-      text = `${head}${JSON.stringify(message.id)}}`;
-    }
-    headers["content-length"] = Buffer.byteLength(text);
-    response.writeHead(200, headers).end(text);
-  });
-});
-
-server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => {
-  const { address, port } = server.address();
-  process.stdout.write(`bench-listening ${address}:${port}\n`);
+serveBareMcp({
+  initializeResult: () => serverResult,
+  // The answer up to its id, which gets the client's own: the same splice Corral does.
+  answer: async (message) => `${await relay(message.method, message.params)}${JSON.stringify(message.id)}}`,
 });

@@ -13,6 +13,28 @@ import {
 
 const bytes = (text: string) => Buffer.from(text, "utf8");
 
+/** 5,000 copies of `base`, each with 1 to 3 characters replaced from `alphabet`, the same every run. */
+function* mutations(
+  base: string,
+  alphabet: string,
+  seed: number,
+): Generator<{ text: string; round: number }> {
+  let state = seed;
+  const random = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  for (let round = 0; round < 5_000; round += 1) {
+    const chars = [...base];
+    const edits = 1 + Math.floor(random() * 3);
+    for (let e = 0; e < edits; e += 1) {
+      const at = Math.floor(random() * chars.length);
+      chars[at] = alphabet[Math.floor(random() * alphabet.length)] as string;
+    }
+    yield { text: chars.join(""), round };
+  }
+}
+
 /** The id span found must be the id JSON.parse reads, and splicing must change nothing else. */
 function assertAgreesWithParse(text: string, id: number): void {
   const found = findResponseId(bytes(text));
@@ -117,21 +139,8 @@ describe("findResponseId", () => {
   });
 
   test("random garbage never throws, and every answer agrees with JSON.parse", () => {
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    const alphabet = '{}[]":,\\ a1-2.eE0trufalsn\t';
     const base = '{"jsonrpc":"2.0","result":{"a":["x\\"y",1,{"b":null}]},"id":31}';
-    for (let round = 0; round < 5_000; round += 1) {
-      const chars = [...base];
-      const edits = 1 + Math.floor(random() * 3);
-      for (let e = 0; e < edits; e += 1) {
-        const at = Math.floor(random() * chars.length);
-        chars[at] = alphabet[Math.floor(random() * alphabet.length)] as string;
-      }
-      const text = chars.join("");
+    for (const { text } of mutations(base, '{}[]":,\\ a1-2.eE0trufalsn\t', 42)) {
       const found = findResponseId(bytes(text));
       if (found === undefined) continue;
       // The scan only checks shape; where the line is valid JSON it must read the same id.
@@ -233,23 +242,10 @@ describe("findRequestBytes", () => {
   });
 
   test("mutated requests: whatever goes on as it is agrees with JSON.parse", () => {
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    const alphabet = '{}[]":,\\ a1-2.eE0trufalsnid\t';
     const base =
       '{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"e\\"cho","a":[1,{"id":2}]}}';
     let spliced = 0;
-    for (let round = 0; round < 5_000; round += 1) {
-      const chars = [...base];
-      const edits = 1 + Math.floor(random() * 3);
-      for (let e = 0; e < edits; e += 1) {
-        const at = Math.floor(random() * chars.length);
-        chars[at] = alphabet[Math.floor(random() * alphabet.length)] as string;
-      }
-      const text = chars.join("");
+    for (const { text, round } of mutations(base, '{}[]":,\\ a1-2.eE0trufalsnid\t', 7)) {
       try {
         JSON.parse(text);
       } catch {
