@@ -29,6 +29,9 @@ export function writeSseEvent(
   return true;
 }
 
+/** Below this, joining the pieces of an answer allocates less than writing them one by one. */
+const JOIN_BELOW_BYTES = 16 * 1024;
+
 /** Answers 200 with one JSON body, given as a string or as pieces (see `spliceResponseId`). */
 export function sendJsonPieces(response: ServerResponse, body: string | readonly Buffer[]): void {
   let length = 0;
@@ -37,6 +40,12 @@ export function sendJsonPieces(response: ServerResponse, body: string | readonly
   response.writeHead(200, { "content-type": "application/json", "content-length": length });
   if (typeof body === "string") {
     response.end(body);
+    return;
+  }
+  if (length < JOIN_BELOW_BYTES) {
+    // As one latin1 string the bytes stay exactly as they are, and node writes them with the headers
+    // in one go, without the stream's bookkeeping for each piece, which runs for every answer.
+    response.end(Buffer.concat(body, length).toString("latin1"), "latin1");
     return;
   }
   response.cork();

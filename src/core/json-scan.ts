@@ -72,9 +72,12 @@ function endOfString(bytes: Buffer, open: number): number {
   }
 }
 
+/** The closers still expected by `endOfContainer`; one array for every call (it never re-enters). */
+const closers: number[] = [];
+
 /** Index just past the object or array that opens at `open`, or -1 when it is unbalanced. */
 function endOfContainer(bytes: Buffer, open: number): number {
-  const closers: number[] = [];
+  closers.length = 0;
   for (let i = open; i < bytes.length; ) {
     const byte = bytes[i] as number;
     if (byte === QUOTE) {
@@ -121,16 +124,16 @@ export function scanTopLevelMembers(bytes: Buffer): MemberSpan[] | undefined {
     if (bytes[i] !== QUOTE) return undefined;
     const keyEnd = endOfString(bytes, i);
     if (keyEnd === -1) return undefined;
-    const keyBytes = bytes.subarray(i + 1, keyEnd - 1);
-    if (keyBytes.includes(BACKSLASH)) return undefined;
-    const key = keyBytes.toString("latin1");
+    // Keys are short: a loop over them costs less than a view to search (this runs per message).
+    for (let k = i + 1; k < keyEnd - 1; k += 1) if (bytes[k] === BACKSLASH) return undefined;
+    const key = bytes.toString("latin1", i + 1, keyEnd - 1);
     i = skipSpace(bytes, keyEnd);
     if (bytes[i] !== COLON) return undefined;
     const start = skipSpace(bytes, i + 1);
     const end = endOfValue(bytes, start);
     if (end === -1) return undefined;
     // JSON.parse keeps the last of duplicate keys; a reader of the first one would disagree with it.
-    if (members.some((member) => member.key === key)) return undefined;
+    for (const member of members) if (member.key === key) return undefined;
     members.push({ key, start, end });
     i = skipSpace(bytes, end);
     if (bytes[i] === COMMA) {

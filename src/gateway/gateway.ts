@@ -43,6 +43,7 @@ export class Gateway {
   readonly #sync: CatalogSync;
   readonly #options: GatewayOptions;
   readonly #sessions = new Map<string, ClientSession>();
+  readonly #owners = new WeakMap<ClientSession, SessionOwner>();
   readonly #unsubscribe: () => void;
   readonly #sweeper: NodeJS.Timeout;
   #draining = false;
@@ -214,8 +215,17 @@ export class Gateway {
     return true;
   }
 
-  /** The session seen as the owner of its per-session instances. */
+  /** The session seen as the owner of its per-session instances; made once per session, not per request. */
   #ownerOf(session: ClientSession): SessionOwner {
+    let owner = this.#owners.get(session);
+    if (owner === undefined) {
+      owner = this.#makeOwner(session);
+      this.#owners.set(session, owner);
+    }
+    return owner;
+  }
+
+  #makeOwner(session: ClientSession): SessionOwner {
     return {
       id: session.id,
       deliver: (server, notification) => this.#deliver(session, server, notification),
