@@ -17,7 +17,7 @@ import {
   LABEL_SERVER,
 } from "../platform/index.js";
 import { LineSplitter } from "./line-splitter.js";
-import { writePieces } from "./line-writer.js";
+import { writeJsonLine } from "./line-writer.js";
 import type { Link, LinkCallbacks, LinkEnd } from "./link.js";
 import type { StopOutcome, StopRung } from "./stop-ladder.js";
 
@@ -205,8 +205,7 @@ function linkToContainer(
     },
     writeLine(line) {
       if (socket.destroyed || socket.writableEnded) return false;
-      if (typeof line === "string") socket.write(`${line}\n`);
-      else writePieces(socket, line);
+      writeJsonLine(socket, line);
       return true;
     },
     terminate: (stop) => terminateContainer(engine, id, socket, ended, () => endInfo, stop, callbacks),

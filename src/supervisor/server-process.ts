@@ -16,7 +16,7 @@ import {
   wrapCommand,
 } from "../platform/index.js";
 import { LineSplitter } from "./line-splitter.js";
-import { writePieces } from "./line-writer.js";
+import { writeJsonLine } from "./line-writer.js";
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -157,9 +157,7 @@ export function spawnServerProcess(options: SpawnServerOptions): ServerProcess {
     },
     writeLine(line) {
       if (child.stdin.destroyed || child.stdin.writableEnded) return false;
-      // write() returning false only means the pipe is full (backpressure): the line is queued.
-      if (typeof line === "string") child.stdin.write(`${line}\n`);
-      else writePieces(child.stdin, line);
+      writeJsonLine(child.stdin, line);
       return true;
     },
     closeStdin() {

@@ -171,18 +171,17 @@ export class UpstreamConnection {
       });
       this.#armSweep(deadline);
       if (this.#inFlight.size === 1) this.#sweepTimer?.ref();
-      const request = {
-        jsonrpc: "2.0" as const,
-        id,
-        method,
-        ...(outgoing === undefined ? {} : { params: outgoing }),
-      };
       // A remapped progress token changes the params: then only the parsed request says it right.
-      const encoded =
+      const sent =
         context.encoded !== undefined && outgoing === params
-          ? spliceRequestId(context.encoded, id)
-          : undefined;
-      if (!this.#channel.send(request, encoded)) {
+          ? this.#channel.sendLine(spliceRequestId(context.encoded, id))
+          : this.#channel.send({
+              jsonrpc: "2.0",
+              id,
+              method,
+              ...(outgoing === undefined ? {} : { params: outgoing }),
+            });
+      if (!sent) {
         this.#settle(id, {
           error: gatewayError(
             GATEWAY_ERROR.serverUnavailable,

@@ -20,14 +20,20 @@ import {
 /** A channel that records what the connection sends and delivers lines as the instance does. */
 function createMemoryChannel() {
   const sent: JsonRpcMessage[] = [];
-  /** The bytes written for each message sent, where the connection gave them. */
+  /** The bytes of each message the connection gave already encoded (`sendLine`), else undefined. */
   const lines: (string | undefined)[] = [];
   let receive: (message: JsonRpcMessage) => void = () => {};
   let receiveLine: (response: ResponseLine) => void = () => {};
   const channel: UpstreamChannel = {
-    send: (message, encoded) => {
+    send: (message) => {
       sent.push(message);
-      lines.push(encoded === undefined ? undefined : Buffer.concat(encoded).toString("utf8"));
+      lines.push(undefined);
+      return true;
+    },
+    sendLine: (line) => {
+      const text = typeof line === "string" ? line : Buffer.concat(line).toString("utf8");
+      sent.push(JSON.parse(text) as JsonRpcMessage);
+      lines.push(text);
       return true;
     },
     setReceiver: (receiver, onResponseLine) => {
