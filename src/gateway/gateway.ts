@@ -29,6 +29,8 @@ export type InitializeOutcome =
 
 /** How long a client gets to answer a server→client request made outside any request of its own. */
 const SERVER_REQUEST_TIMEOUT_MS = 60_000;
+/** How long such a request waits for the client to open its GET stream (right after initialize). */
+const OUTBOUND_WAIT_MS = 10_000;
 
 /** Client capabilities Corral can route to a client, declared in a per-session instance's initialize. */
 export const ROUTABLE_CLIENT_CAPABILITIES = {
@@ -242,14 +244,16 @@ export class Gateway {
     return {
       id: session.id,
       deliver: (server, notification) => this.#deliver(session, server, notification),
-      ask: (request, signal) =>
-        session.ask(
+      ask: async (request, signal) => {
+        if (session.supports(request.method)) await session.waitForOutbound(OUTBOUND_WAIT_MS, signal);
+        return session.ask(
           request.method,
           request.params,
           (message) => session.outbound?.send(message) ?? false,
           SERVER_REQUEST_TIMEOUT_MS,
           signal,
-        ),
+        );
+      },
     };
   }
 
