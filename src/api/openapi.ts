@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of the REST API (served at /api/v1/openapi.json). docs/api.md is the
 // prose; a test validates this document and calls every route in it.
 
-import { INSTANCE_STATES } from "../supervisor/index.js";
+import { INSTANCE_STATES, TRANSITION_KINDS } from "../supervisor/index.js";
 import { REST_STATUS } from "./error-responses.js";
 import { MAX_TIMEOUT_MS } from "./execute.js";
 import { DEFAULT_TAIL, MAX_TAIL } from "./logs.js";
@@ -73,10 +73,17 @@ const schemas: Record<string, Schema> = {
     params: { type: "object" },
   }),
   State: { type: "string", enum: [...INSTANCE_STATES] },
+  ReasonKind: {
+    type: "string",
+    enum: [...TRANSITION_KINDS],
+    description:
+      "Why the last state change happened, as data (docs/supervisor.md); `reason` says it for people.",
+  },
   Instance: object({
     id: { type: "string" },
     state: ref("State"),
     reason: { type: "string" },
+    reasonKind: ref("ReasonKind"),
     since: { type: "string", format: "date-time" },
     pid: nullable("integer"),
     restarts: { type: "integer" },
@@ -108,6 +115,10 @@ const schemas: Record<string, Schema> = {
     name: { type: "string" },
     state: ref("State"),
     reason: { type: "string" },
+    reasonKind: {
+      oneOf: [ref("ReasonKind"), { type: "null" }],
+      description: "null when the reason sums up several instances or the config (disabled, lazy).",
+    },
     transport: { type: "string", enum: ["stdio", "http", "sse"] },
     mode: { type: "string", enum: ["shared", "per-session"] },
     start: { type: "string", enum: ["eager", "lazy"] },

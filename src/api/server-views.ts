@@ -8,6 +8,8 @@ export interface InstanceView {
   readonly id: string;
   readonly state: string;
   readonly reason: string;
+  /** The reason as one of the supervisor's TRANSITION_KINDS (docs/supervisor.md). */
+  readonly reasonKind: string;
   readonly since: string;
   readonly pid: number | null;
   readonly restarts: number;
@@ -32,6 +34,7 @@ export interface ServerView {
   readonly name: string;
   readonly state: string;
   readonly reason: string;
+  readonly reasonKind: string | null;
   readonly transport: string;
   readonly mode: string;
   readonly start: string;
@@ -47,6 +50,7 @@ export function viewInstance(status: InstanceStatus, usage: ProcessUsage | undef
     id: status.id,
     state: status.state,
     reason: status.reason,
+    reasonKind: status.reasonKind,
     since: new Date(status.since).toISOString(),
     pid: status.pid ?? null,
     restarts: status.restarts,
@@ -78,6 +82,7 @@ export function viewServer(
     name: status.name,
     state: status.state,
     reason: status.reason,
+    reasonKind: status.reasonKind ?? null,
     transport: status.transport,
     mode: status.mode,
     start: status.start,

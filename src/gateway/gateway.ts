@@ -2,7 +2,7 @@
 // can itself (initialize, ping, the aggregated lists), routes the rest by name or URI to one
 // upstream, and fans notifications out to the sessions that want them.
 
-import type { CorralConfig } from "../config/index.js";
+import type { CorralConfig, InstanceMode } from "../config/index.js";
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestBytes } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
@@ -27,15 +27,30 @@ export type InitializeOutcome =
   | { readonly session: ClientSession; readonly result: Record<string, unknown> }
   | { readonly error: ReturnType<typeof gatewayError> };
 
-/** Client capabilities Corral can route to a client, declared in every upstream initialize. */
 /** How long a client gets to answer a server→client request made outside any request of its own. */
 const SERVER_REQUEST_TIMEOUT_MS = 60_000;
+/** How long such a request waits for the client to open its GET stream (right after initialize). */
+const OUTBOUND_WAIT_MS = 10_000;
 
+/** Client capabilities Corral can route to a client, declared in a per-session instance's initialize. */
 export const ROUTABLE_CLIENT_CAPABILITIES = {
   sampling: {},
   elicitation: {},
   roots: { listChanged: true },
 } as const;
+
+/**
+ * What an instance's upstream initialize declares. Sampling and elicitation arrive during a client's
+ * request, so they can be routed on a shared instance too. Roots cannot: servers ask `roots/list` right
+ * after `initialized`, when no client's request is in flight, and a shared process serves many clients
+ * with different roots (the filesystem server would replace its allowed folders with one client's).
+ * So only a per-session instance, whose one client can answer, declares roots. (docs/gateway.md)
+ */
+export function routableClientCapabilities(mode: InstanceMode): Readonly<Record<string, unknown>> {
+  if (mode === "per-session") return ROUTABLE_CLIENT_CAPABILITIES;
+  const { roots: _roots, ...shared } = ROUTABLE_CLIENT_CAPABILITIES;
+  return shared;
+}
 
 export class Gateway {
   readonly upstreams: Upstreams;
@@ -229,14 +244,16 @@ export class Gateway {
     return {
       id: session.id,
       deliver: (server, notification) => this.#deliver(session, server, notification),
-      ask: (request, signal) =>
-        session.ask(
+      ask: async (request, signal) => {
+        if (session.supports(request.method)) await session.waitForOutbound(OUTBOUND_WAIT_MS, signal);
+        return session.ask(
           request.method,
           request.params,
           (message) => session.outbound?.send(message) ?? false,
           SERVER_REQUEST_TIMEOUT_MS,
           signal,
-        ),
+        );
+      },
     };
   }
 

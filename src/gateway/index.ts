@@ -4,6 +4,7 @@ export {
   type GatewayOptions,
   type InitializeOutcome,
   ROUTABLE_CLIENT_CAPABILITIES,
+  routableClientCapabilities,
 } from "./gateway.js";
 export { fitName, MAX_NAME_LENGTH, qualifyName } from "./names.js";
 export {

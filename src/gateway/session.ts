@@ -41,7 +41,8 @@ export class ClientSession {
   readonly subscriptions = new Set<string>();
   readonly createdAt = Date.now();
   logLevel: LogLevel | undefined;
-  outbound: Outbound | undefined;
+  #outbound: Outbound | undefined;
+  readonly #outboundWaiters = new Set<() => void>();
   lastActiveAt = Date.now();
   closed = false;
   readonly #pending = new Map<JsonRpcId, (body: ResponseBody) => void>();
@@ -52,6 +53,35 @@ export class ClientSession {
     this.protocolVersion = init.protocolVersion;
     this.clientCapabilities = init.clientCapabilities;
     this.clientInfo = init.clientInfo;
+  }
+
+  get outbound(): Outbound | undefined {
+    return this.#outbound;
+  }
+
+  set outbound(outbound: Outbound | undefined) {
+    this.#outbound = outbound;
+    if (outbound !== undefined) for (const waiter of [...this.#outboundWaiters]) waiter();
+  }
+
+  /**
+   * The standalone stream, waiting up to `timeoutMs` for the client to open it: a per-session
+   * server asks (roots/list) at its `initialized`, before the client's own initialize is answered.
+   */
+  waitForOutbound(timeoutMs: number, signal?: AbortSignal): Promise<Outbound | undefined> {
+    if (this.#outbound !== undefined || this.closed || signal?.aborted)
+      return Promise.resolve(this.#outbound);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#outboundWaiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve(this.#outbound);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#outboundWaiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
   }
 
   /** True when the client declared the capability a server→client method needs. */
@@ -127,6 +157,7 @@ export class ClientSession {
   close(): void {
     this.closed = true;
     this.outbound = undefined;
+    for (const waiter of [...this.#outboundWaiters]) waiter();
     for (const [id, resolve] of this.#pending) {
       this.#pending.delete(id);
       resolve({ error: gatewayError(GATEWAY_ERROR.cancelled, "the client session ended") });

@@ -9,7 +9,7 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
 } from "../core/index.js";
-import type { Instance, Supervisor } from "../supervisor/index.js";
+import { formatDuration, type Instance, type Supervisor } from "../supervisor/index.js";
 import {
   createInstanceChannel,
   GATEWAY_ERROR,
@@ -224,13 +224,14 @@ export class Upstreams {
       .map((instance) => instance.nextAttemptAt)
       .find((at) => at !== undefined);
     const state = status?.state ?? "unknown";
+    // Reasons hold no countdown: the time left is computed now, from the same retryAt the body carries.
     const retry =
-      retryAt === undefined ? "" : `; next try in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))}s`;
-    // The backoff reason already says when the next try is, and an acquire error already names the
-    // server and its state: say each thing once.
-    const why = (detail ?? status?.reason ?? "not ready")
-      .replace(new RegExp(`^server "${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}" is \\w+: `), "")
-      .replace(/; next try in [^;]*$/, "");
+      retryAt === undefined ? "" : `; next try in ${formatDuration(Math.max(0, retryAt - Date.now()))}`;
+    // An acquire error already names the server and its state: say each thing once.
+    const why = (detail ?? status?.reason ?? "not ready").replace(
+      new RegExp(`^server "${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}" is \\w+: `),
+      "",
+    );
     return gatewayError(GATEWAY_ERROR.serverUnavailable, `server "${name}" is ${state}: ${why}${retry}`, {
       server: name,
       state,

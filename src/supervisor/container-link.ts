@@ -16,6 +16,7 @@ import {
   LABEL_MANAGED,
   LABEL_SERVER,
 } from "../platform/index.js";
+import type { RunEndKind } from "./instance-state.js";
 import { LineSplitter } from "./line-splitter.js";
 import { writeJsonLine } from "./line-writer.js";
 import type { Link, LinkCallbacks, LinkEnd } from "./link.js";
@@ -181,6 +182,7 @@ function linkToContainer(
   let endInfo: LinkEnd | undefined;
   const ended = engine.waitContainer(id).then(async (outcome): Promise<LinkEnd> => {
     let reason: string;
+    let kind: RunEndKind = "connection-closed";
     if (outcome.kind === "lost") {
       reason = `engine connection lost: ${outcome.reason}`;
     } else {
@@ -190,9 +192,10 @@ function linkToContainer(
         () => false,
       );
       reason = describeContainerExit(outcome.statusCode, oomKilled);
+      kind = oomKilled ? "oom-killed" : outcome.statusCode > 128 ? "killed-by-signal" : "exited";
       if (outcome.error !== undefined) reason += ` (${outcome.error})`;
     }
-    endInfo = { reason };
+    endInfo = { reason, kind };
     return endInfo;
   });
 

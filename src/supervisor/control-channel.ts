@@ -1,7 +1,7 @@
 // The supervisor's own JSON-RPC requests to a server (initialize, ping), in an id space of their
 // own ("corral:N") so they never collide with requests the gateway forwards on the same pipe.
 
-import { CorralError, type JsonRpcId, type JsonRpcResponse } from "../core/index.js";
+import { abortReason, CorralError, type JsonRpcId, type JsonRpcResponse } from "../core/index.js";
 
 export const CONTROL_ID_PREFIX = "corral:";
 
@@ -9,6 +9,8 @@ interface Pending {
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
+  /** Removes the abort listener: signals outlive requests (one per run, pinged every interval). */
+  readonly release: (() => void) | undefined;
 }
 
 export interface RequestOptions {
@@ -38,28 +40,30 @@ export class ControlChannel {
         new CorralError("CONNECTION_CLOSED", this.#closedReason, { server: this.#server }),
       );
     }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     const id = `${CONTROL_ID_PREFIX}${this.#nextId++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(
-          new CorralError(
-            "REQUEST_TIMEOUT",
-            `${method} to server "${this.#server}" unanswered after ${options.timeoutMs}ms`,
-            {
-              server: this.#server,
-            },
-          ),
-        );
+        const message = `${method} to server "${this.#server}" unanswered after ${options.timeoutMs}ms`;
+        this.#settle(id, undefined, new CorralError("REQUEST_TIMEOUT", message, { server: this.#server }));
       }, options.timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
-      options.signal?.addEventListener("abort", () => this.#settle(id, undefined, options.signal?.reason), {
-        once: true,
-      });
+      let release: (() => void) | undefined;
+      if (signal !== undefined) {
+        const onAbort = () => this.#settle(id, undefined, abortReason(signal));
+        signal.addEventListener("abort", onAbort, { once: true });
+        release = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.#pending.set(id, { resolve, reject, timer, release });
       this.#writeLine(
         JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) }),
       );
     });
+  }
+
+  /** Requests awaiting an answer; for tests and ops (it must not grow with pings). */
+  get pendingCount(): number {
+    return this.#pending.size;
   }
 
   notify(method: string, params?: unknown): void {
@@ -93,6 +97,7 @@ export class ControlChannel {
     if (pending === undefined) return;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
+    pending.release?.();
     if (error === undefined) pending.resolve(result);
     else pending.reject(error instanceof Error ? error : new Error(String(error)));
   }

@@ -2,7 +2,9 @@ export { buildChildEnv } from "./child-env.js";
 export { buildContainerEnv, describeContainerExit } from "./container-link.js";
 export { computeGatewayKey, sweepContainers } from "./container-runtime.js";
 export {
+  EXIT_QUOTE_WINDOW_MS,
   GATEWAY_PROTOCOL_VERSION,
+  type HeldResources,
   Instance,
   type MessageListener,
   type ResponseLineListener,

@@ -1,6 +1,7 @@
 // One instance slot of a server and its whole life: spawn, initialize handshake (ready), ping health
 // (ready ⇄ degraded), exit, backoff, restart, crash loop (failed), and the stop ladder.
 
+import { getEventListeners } from "node:events";
 import type { ServerConfig } from "../config/index.js";
 import {
   computeBackoffDelay,
@@ -21,7 +22,12 @@ import {
   formatDuration,
   type InstanceState,
   type InstanceStatus,
+  pluralise,
+  type RunEndKind,
+  type StartKind,
+  type StopKind,
   type Transition,
+  type TransitionKind,
 } from "./instance-state.js";
 import {
   type ContainerLinkOpener,
@@ -37,6 +43,33 @@ import { createStderrForwarder } from "./stderr-log.js";
 import type { StopOutcome } from "./stop-ladder.js";
 
 export const GATEWAY_PROTOCOL_VERSION = "2025-11-25";
+
+/**
+ * An exit reason quotes the process's last stderr line only when that process wrote it this long
+ * before it ended: a crash's last words come right before the exit, an hour-old "listening" line
+ * says nothing about a SIGKILL.
+ */
+export const EXIT_QUOTE_WINDOW_MS = 1_000;
+
+/** Why one run (one process, one connection) ended; undefined when it was stopped on request. */
+interface RunEnd {
+  readonly reason: string;
+  readonly kind: RunEndKind;
+  /** The handshake succeeded: this was a working server, not a failed start. */
+  readonly reachedReady: boolean;
+  readonly readyForMs: number;
+  /** Retrying cannot help (a limit the host cannot enforce). */
+  readonly permanent?: boolean;
+}
+
+/** What an instance holds that must not grow while it runs (listeners, waiters, pending requests). */
+export interface HeldResources {
+  /** Abort listeners on the run's signal and on the health monitor's signal. */
+  readonly abortListeners: number;
+  readonly stateWaiters: number;
+  readonly endListeners: number;
+  readonly pendingControlRequests: number;
+}
 
 export interface InstanceOptions {
   readonly id: string;
@@ -80,12 +113,18 @@ export class Instance {
   readonly stderr = new LineRing();
   #state: InstanceState = "stopped";
   #reason = "not started";
+  #reasonKind: TransitionKind = "not-started";
   #since = Date.now();
   #process: Link | undefined;
   #control: ControlChannel | undefined;
   #run: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
   #restarts = 0;
+  /** Failures in a row; the backoff exponent. */
   #failures = 0;
+  /** Starts in a row that ended before ready. */
+  #failedStarts = 0;
+  #stopKind: StopKind = "operator-stop";
+  #monitorSignal: AbortSignal | undefined;
   #nextAttemptAt: number | undefined;
   #lastError: string | undefined;
   #initializeResult: unknown;
@@ -129,13 +168,27 @@ export class Instance {
       server: this.#options.server.name,
       state: this.#state,
       reason: this.#reason,
+      reasonKind: this.#reasonKind,
       since: this.#since,
       pid: this.#process?.endInfo === undefined ? this.#process?.pid : undefined,
       restarts: this.#restarts,
       consecutiveFailures: this.#failures,
+      failedStarts: this.#failedStarts,
       nextAttemptAt: this.#state === "backoff" ? this.#nextAttemptAt : undefined,
       lastError: this.#lastError,
       ...(this.#process?.limits === undefined ? {} : { limits: this.#process.limits }),
+    };
+  }
+
+  /** Counts of what the instance holds on to; for tests and ops (none may grow with pings or restarts). */
+  get heldResources(): HeldResources {
+    const listeners = (signal: AbortSignal | undefined) =>
+      signal === undefined ? 0 : getEventListeners(signal, "abort").length;
+    return {
+      abortListeners: listeners(this.#run?.abort.signal) + listeners(this.#monitorSignal),
+      stateWaiters: this.#stateWaiters.size,
+      endListeners: this.#endListeners.size,
+      pendingControlRequests: this.#control?.pendingCount ?? 0,
     };
   }
 
@@ -165,11 +218,14 @@ export class Instance {
   }
 
   /** Starts the run loop; a no-op while it runs. A `failed` instance starts over with a clean count. */
-  start(reason = "start requested"): void {
+  start(reason = "start requested", kind: StartKind = "operator-start"): void {
     if (this.#run !== undefined) return;
-    if (this.#state === "failed") this.#failures = 0;
+    if (this.#state === "failed") {
+      this.#failures = 0;
+      this.#failedStarts = 0;
+    }
     const abort = new AbortController();
-    const done = this.#runLoop(abort.signal, reason).catch((error: unknown) => {
+    const done = this.#runLoop(abort.signal, reason, kind).catch((error: unknown) => {
       this.#logger.error({ err: describeError(error) }, "supervision loop failed");
     });
     this.#run = { abort, done };
@@ -179,23 +235,25 @@ export class Instance {
   }
 
   /** Stops the instance through the stop ladder and resolves once its process is gone. */
-  async stop(reason = "stop requested"): Promise<void> {
+  async stop(reason = "stop requested", kind: StopKind = "operator-stop"): Promise<void> {
     const run = this.#run;
     if (run === undefined) {
-      if (this.#state === "backoff" || this.#state === "failed") this.#transition("stopped", reason);
+      if (this.#state === "backoff" || this.#state === "failed") this.#transition("stopped", reason, kind);
       return;
     }
     this.#lastStop = undefined;
+    this.#stopKind = kind;
     run.abort.abort(new Error(reason));
     await run.done;
     const how = this.#lastStop === undefined ? "" : `; ${describeStop(this.#lastStop)}`;
-    this.#transition("stopped", `${reason}${how}`);
+    this.#transition("stopped", `${reason}${how}`, kind);
   }
 
   async restart(reason = "restart requested"): Promise<void> {
-    await this.stop(reason);
+    await this.stop(reason, "operator-restart");
     this.#failures = 0;
-    this.start(reason);
+    this.#failedStarts = 0;
+    this.start(reason, "operator-restart");
   }
 
   /** Resolves when ready (or degraded); rejects when the instance fails, stops, or the signal aborts. */
@@ -211,18 +269,27 @@ export class Instance {
       };
       if (check()) return;
       const waiter = () => {
-        if (check()) this.#stateWaiters.delete(waiter);
+        if (!check()) return;
+        this.#stateWaiters.delete(waiter);
+        // The caller's signal may outlive this wait by far (a session's, a request's).
+        signal?.removeEventListener("abort", waiter);
       };
       this.#stateWaiters.add(waiter);
       signal?.addEventListener("abort", waiter, { once: true });
     });
   }
 
-  #transition(to: InstanceState, reason: string, extra: { nextAttemptAt?: number } = {}): void {
+  #transition(
+    to: InstanceState,
+    reason: string,
+    kind: TransitionKind,
+    extra: { nextAttemptAt?: number } = {},
+  ): void {
     const from = this.#state;
     if (from === to && this.#reason === reason) return;
     this.#state = to;
     this.#reason = reason;
+    this.#reasonKind = kind;
     this.#since = Date.now();
     const pid = this.#process?.pid;
     const transition: Transition = {
@@ -231,48 +298,66 @@ export class Instance {
       from,
       to,
       reason,
+      kind,
       at: this.#since,
       ...(pid === undefined ? {} : { pid }),
       ...(extra.nextAttemptAt === undefined ? {} : { nextAttemptAt: extra.nextAttemptAt }),
     };
-    this.#logger.debug({ from, to, reason }, "state");
+    // One line per change, at info or above: a crash after start-up must show in the log.
+    const level = to === "backoff" || to === "failed" || to === "degraded" ? "warn" : "info";
+    this.#logger[level](
+      {
+        from,
+        to,
+        kind,
+        reason,
+        ...(pid === undefined ? {} : { pid }),
+        ...(extra.nextAttemptAt === undefined
+          ? {}
+          : { nextAttemptAt: new Date(extra.nextAttemptAt).toISOString() }),
+      },
+      "state change",
+    );
     this.#options.onTransition(transition);
     for (const waiter of [...this.#stateWaiters]) waiter();
   }
 
-  async #runLoop(signal: AbortSignal, firstReason: string): Promise<void> {
+  async #runLoop(signal: AbortSignal, firstReason: string, firstKind: StartKind): Promise<void> {
     const policy = this.#options.server.restart;
     let reason = firstReason;
+    let kind: TransitionKind = firstKind;
     while (!signal.aborted) {
       const runStart = Date.now();
-      const outcome = await this.#runOnce(signal, reason);
+      const outcome = await this.#runOnce(signal, reason, kind);
       if (outcome === undefined || signal.aborted) return;
       this.#lastError = outcome.reason;
-      if (outcome.permanent) {
-        // Retrying cannot help (a limit the host cannot enforce): say so at once.
-        this.#failures += 1;
-        this.#transition("failed", outcome.reason);
-        return;
-      }
-      // A run that stayed ready long enough wipes the slate: this failure is the first of a new series.
+      // A run that stayed ready long enough wipes the slate: the backoff starts over.
       if (outcome.readyForMs >= policy.resetAfterMs) this.#failures = 0;
       this.#failures += 1;
-      if (!policy.enabled) {
-        this.#transition("failed", `${outcome.reason}; restart disabled`);
+      // Only starts that never got ready count towards `failed`: a server that served and then died
+      // is restarted for as long as it takes (capped backoff), as kubelet and systemd users expect.
+      this.#failedStarts = outcome.reachedReady ? 0 : this.#failedStarts + 1;
+      if (outcome.permanent) {
+        this.#transition("failed", outcome.reason, "isolation-unavailable");
         return;
       }
-      if (this.#failures >= policy.maxFailures) {
+      if (!policy.enabled) {
+        this.#transition("failed", `${outcome.reason}; restart disabled`, "restart-disabled");
+        return;
+      }
+      if (this.#failedStarts >= policy.maxFailures) {
+        const starts = pluralise(this.#failedStarts, "start");
         this.#transition(
           "failed",
-          `crash loop: ${this.#failures} failures in a row; last: ${outcome.reason}`,
+          `crash loop: ${starts} in a row ended before ready; last: ${outcome.reason}`,
+          "crash-loop",
         );
         return;
       }
       const wait = computeBackoffDelay(this.#failures, policy, this.#options.random);
       this.#nextAttemptAt = Date.now() + wait;
-      this.#transition("backoff", `${outcome.reason}; next try in ${formatDuration(wait)}`, {
-        nextAttemptAt: this.#nextAttemptAt,
-      });
+      // No countdown in the reason: it would be frozen; renderers compute it from nextAttemptAt.
+      this.#transition("backoff", outcome.reason, outcome.kind, { nextAttemptAt: this.#nextAttemptAt });
       try {
         await delay(wait, signal);
       } catch {
@@ -280,16 +365,14 @@ export class Instance {
       }
       this.#restarts += 1;
       reason = `restart ${this.#restarts} after ${formatDuration(Date.now() - runStart)}`;
+      kind = "auto-restart";
     }
   }
 
   /** One process from spawn to exit. Undefined when stopped on request; else why it ended. */
-  async #runOnce(
-    signal: AbortSignal,
-    reason: string,
-  ): Promise<{ reason: string; readyForMs: number; permanent?: boolean } | undefined> {
+  async #runOnce(signal: AbortSignal, reason: string, kind: TransitionKind): Promise<RunEnd | undefined> {
     const server = this.#options.server;
-    this.#transition("starting", reason);
+    this.#transition("starting", reason, kind);
     const forwarder = createStderrForwarder(this.#logger);
     let process: Link;
     const callbacks: LinkCallbacks = {
@@ -299,16 +382,25 @@ export class Instance {
         forwarder.forward(line);
       },
     };
+    // Lines pushed from here on are this run's (the previous process is gone before the next spawn).
+    const stderrMark = this.stderr.total;
     try {
       process = await this.#openLink(callbacks, signal);
     } catch (error) {
       if (signal.aborted) return undefined;
       return {
         reason: describeError(error),
+        kind: "spawn-failed",
+        reachedReady: false,
         readyForMs: 0,
         permanent: isCorralError(error, "ISOLATION_UNAVAILABLE"),
       };
     }
+    let endedAt: number | undefined;
+    void process.ended.then(() => {
+      endedAt = Date.now();
+    });
+    const exitReason = () => this.#exitReason(process, stderrMark, endedAt ?? Date.now());
     const control = new ControlChannel(server.name, (line) => process.writeLine(line));
     this.#process = process;
     this.#control = control;
@@ -321,25 +413,29 @@ export class Instance {
         startedAt: new Date().toISOString(),
       });
     }
-    let ended: string | undefined;
+    let ended: Omit<RunEnd, "readyForMs" | "reachedReady"> | undefined;
     try {
       const startedAt = Date.now();
-      ended = await this.#handshake(process, control, signal);
-      if (ended !== undefined) return { reason: ended, readyForMs: 0 };
+      ended = await this.#handshake(process, control, signal, exitReason);
+      if (signal.aborted) return undefined;
+      if (ended !== undefined) return { ...ended, reachedReady: false, readyForMs: 0 };
       const readyAt = Date.now();
-      this.#transition("ready", `initialize ok in ${formatDuration(readyAt - startedAt)}`);
-      ended = await this.#monitor(process, control, signal);
-      return ended === undefined ? undefined : { reason: ended, readyForMs: Date.now() - readyAt };
+      this.#transition("ready", `initialize ok in ${formatDuration(readyAt - startedAt)}`, "ready");
+      ended = await this.#monitor(process, control, signal, exitReason);
+      return ended === undefined
+        ? undefined
+        : { ...ended, reachedReady: true, readyForMs: Date.now() - readyAt };
     } finally {
       const endReason =
         process.endInfo === undefined
-          ? `is stopping (${signal.aborted ? describeError(signal.reason) : (ended ?? "stop")})`
-          : this.#exitReason(process);
+          ? `is stopping (${signal.aborted ? describeError(signal.reason) : (ended?.reason ?? "stop")})`
+          : exitReason();
       control.close(`server "${server.name}" ${endReason}`);
       for (const listener of [...this.#endListeners]) listener(endReason);
       if (process.endInfo === undefined) {
-        const why = signal.aborted ? describeError(signal.reason) : `restarting: ${ended ?? "unknown"}`;
-        this.#transition("stopping", why);
+        if (signal.aborted) this.#transition("stopping", describeError(signal.reason), this.#stopKind);
+        else
+          this.#transition("stopping", `restarting: ${ended?.reason ?? "unknown"}`, ended?.kind ?? "exited");
       }
       // Also sweeps the group of a leader that already exited (a no-op inside a PID namespace).
       this.#lastStop = await process.terminate(server.stop);
@@ -368,15 +464,31 @@ export class Instance {
     return openRemoteLink(server, callbacks, signal);
   }
 
-  #exitReason(process: Link): string {
+  /** "exit code 1: <last stderr line>", quoting only what this process wrote just before it ended. */
+  #exitReason(process: Link, stderrMark: number, endedAt: number): string {
     const exit = process.endInfo?.reason ?? "exited";
-    const last = this.stderr.tail(1)[0]?.text;
-    return last === undefined || last.trim() === "" ? exit : `${exit}: ${last.trim().slice(0, 200)}`;
+    const last = this.stderr.total > stderrMark ? this.stderr.tail(1)[0] : undefined;
+    if (last === undefined || last.text.trim() === "" || last.at < endedAt - EXIT_QUOTE_WINDOW_MS)
+      return exit;
+    return `${exit}: ${last.text.trim().slice(0, 200)}`;
   }
 
-  async #handshake(process: Link, control: ControlChannel, signal: AbortSignal): Promise<string | undefined> {
+  #endKind(process: Link): RunEndKind {
+    return process.endInfo?.kind ?? "connection-closed";
+  }
+
+  async #handshake(
+    process: Link,
+    control: ControlChannel,
+    signal: AbortSignal,
+    exitReason: () => string,
+  ): Promise<Omit<RunEnd, "readyForMs" | "reachedReady"> | undefined> {
     const server = this.#options.server;
-    const exited = process.ended.then(() => `${this.#exitReason(process)} (before initialize)`);
+    const beforeInitialize = () => ({
+      reason: `${exitReason()} (before initialize)`,
+      kind: this.#endKind(process),
+    });
+    const exited = process.ended.then(beforeInitialize);
     const initialize = control
       .request(
         "initialize",
@@ -394,47 +506,63 @@ export class Instance {
           return undefined;
         },
         (error: unknown) => {
-          if (signal.aborted) return "stopped";
-          if (process.endInfo !== undefined) return `${this.#exitReason(process)} (before initialize)`;
-          const message = describeError(error);
-          return message.includes("unanswered")
-            ? `startup timeout: no initialize answer after ${formatDuration(server.startupTimeoutMs)}`
-            : `initialize failed: ${message}`;
+          if (signal.aborted) return undefined;
+          if (process.endInfo !== undefined) return beforeInitialize();
+          if (isCorralError(error, "REQUEST_TIMEOUT")) {
+            const after = formatDuration(server.startupTimeoutMs);
+            return {
+              reason: `startup timeout: no initialize answer after ${after}`,
+              kind: "startup-timeout" as const,
+            };
+          }
+          return { reason: `initialize failed: ${describeError(error)}`, kind: "handshake-failed" as const };
         },
       );
     const failure = await Promise.race([initialize, exited]);
-    return signal.aborted ? "stopped" : failure;
+    return signal.aborted ? undefined : failure;
   }
 
   /** Waits for the process to end, pinging it; resolves with why it ended, undefined when stopped. */
-  async #monitor(process: Link, control: ControlChannel, signal: AbortSignal): Promise<string | undefined> {
+  async #monitor(
+    process: Link,
+    control: ControlChannel,
+    signal: AbortSignal,
+    exitReason: () => string,
+  ): Promise<Omit<RunEnd, "readyForMs" | "reachedReady"> | undefined> {
     const health = this.#options.server.health;
     const local = new AbortController();
+    this.#monitorSignal = local.signal;
     const onAbort = () => local.abort();
     signal.addEventListener("abort", onAbort, { once: true });
-    const healthLoop = async (): Promise<string | undefined> => {
+    const healthLoop = async (): Promise<Omit<RunEnd, "readyForMs" | "reachedReady"> | undefined> => {
       let misses = 0;
       while (!local.signal.aborted) {
         try {
           await delay(health.intervalMs, local.signal);
           await control.request("ping", undefined, { timeoutMs: health.timeoutMs, signal: local.signal });
-          if (misses > 0) this.#transition("ready", "ping answered again");
+          if (misses > 0) this.#transition("ready", "ping answered again", "ping-recovered");
           misses = 0;
         } catch {
           if (local.signal.aborted || process.endInfo !== undefined) return undefined;
           misses += 1;
-          if (misses >= health.failureThreshold) return `health: ${misses} pings unanswered`;
-          this.#transition("degraded", `ping unanswered (${misses}/${health.failureThreshold})`);
+          if (misses >= health.failureThreshold) {
+            return { reason: `health: ${pluralise(misses, "ping")} unanswered`, kind: "health-failed" };
+          }
+          this.#transition(
+            "degraded",
+            `ping unanswered (${misses}/${health.failureThreshold})`,
+            "ping-missed",
+          );
         }
       }
       return undefined;
     };
     const aborted = new Promise<undefined>((resolve) =>
-      local.signal.addEventListener("abort", () => resolve(undefined)),
+      local.signal.addEventListener("abort", () => resolve(undefined), { once: true }),
     );
     try {
       const result = await Promise.race([
-        process.ended.then(() => this.#exitReason(process)),
+        process.ended.then(() => ({ reason: exitReason(), kind: this.#endKind(process) })),
         healthLoop().then((failure) => failure ?? aborted),
         aborted,
       ]);
@@ -442,6 +570,7 @@ export class Instance {
     } finally {
       signal.removeEventListener("abort", onAbort);
       local.abort();
+      if (this.#monitorSignal === local.signal) this.#monitorSignal = undefined;
     }
   }
 

@@ -11,6 +11,7 @@ import {
   signalProcessGroup,
 } from "../platform/index.js";
 import { buildChildEnv } from "./child-env.js";
+import type { RunEndKind } from "./instance-state.js";
 import { type LimitsStatus, planLimits, readLinkUsage, watchAdvisoryLimits } from "./limits.js";
 import { type ExitInfo, type ServerProcess, spawnServerProcess } from "./server-process.js";
 import type { ChildRecord } from "./state-dir.js";
@@ -19,6 +20,8 @@ import { type StopOutcome, terminateServerProcess } from "./stop-ladder.js";
 export interface LinkEnd {
   /** "exit code 1", "signal SIGKILL", "connection lost: ECONNREFUSED" … */
   readonly reason: string;
+  /** The same, as data; a link that cannot tell (a remote connection) leaves it out: "connection-closed". */
+  readonly kind?: RunEndKind;
   /** The most memory the process's cgroup ever held, when it had one. */
   readonly peakMemoryBytes?: number;
 }
@@ -108,11 +111,12 @@ export function openProcessLink(options: ProcessLinkOptions, callbacks: LinkCall
   const describe = (exit: ExitInfo): LinkEnd => {
     const peak = plan.cgroup?.peakMemoryBytes();
     const withPeak = peak === undefined ? {} : { peakMemoryBytes: peak };
-    if (breach !== undefined) return { reason: breach, ...withPeak };
+    if (breach !== undefined) return { reason: breach, kind: "limit-exceeded", ...withPeak };
     // The kernel's OOM killer sends SIGKILL; its counter tells that apart from any other SIGKILL.
     if (exit.signal === "SIGKILL" && (plan.cgroup?.oomKills() ?? 0) > 0)
-      return { reason: "oom-killed", ...withPeak };
-    return { reason: exit.reason, ...withPeak };
+      return { reason: "oom-killed", kind: "oom-killed", ...withPeak };
+    const kind = exit.signal !== null ? "killed-by-signal" : exit.code === null ? "spawn-failed" : "exited";
+    return { reason: exit.reason, kind, ...withPeak };
   };
   let endInfo: LinkEnd | undefined;
   const ended = process.exited.then((exit) => {

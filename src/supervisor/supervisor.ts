@@ -18,7 +18,10 @@ import {
   formatDuration,
   type InstanceState,
   type InstanceStatus,
+  type StartKind,
+  type StopKind,
   type Transition,
+  type TransitionKind,
 } from "./instance-state.js";
 import type { ProcessIsolation, RemoteLinkOpener } from "./link.js";
 import { type ReapOutcome, reapLeftovers, type StateDir } from "./state-dir.js";
@@ -32,7 +35,8 @@ export interface SupervisorOptions {
   readonly gatewayEnv: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly clientInfo: { readonly name: string; readonly version: string };
-  readonly clientCapabilities?: Readonly<Record<string, unknown>>;
+  /** Client capabilities a server's upstream initialize declares (the gateway decides, per mode). */
+  readonly clientCapabilities?: (server: ServerConfig) => Readonly<Record<string, unknown>>;
   /** How to reach http/sse servers (the upstream layer's transports, wired by the cli). */
   readonly openRemoteLink?: RemoteLinkOpener;
   /** DOCKER_HOST as the cli read it (`unix://…`), for `runtime: container` servers. */
@@ -47,6 +51,8 @@ export interface ServerStatus {
   readonly start: StartPolicy;
   readonly state: InstanceState;
   readonly reason: string;
+  /** The kind of the instance transition the reason comes from; undefined for a summary reason. */
+  readonly reasonKind: TransitionKind | undefined;
   readonly desiredInstances: number;
   readonly instances: readonly InstanceStatus[];
 }
@@ -69,6 +75,7 @@ interface SessionInstanceUse {
 export function aggregateState(instances: readonly InstanceStatus[]): {
   state: InstanceState;
   reason: string;
+  reasonKind?: TransitionKind;
 } {
   const first = instances[0];
   if (first === undefined) return { state: "stopped", reason: "no instances" };
@@ -141,7 +148,8 @@ export class Supervisor {
     }
     await this.#sweepContainers();
     for (const entry of this.#entries.values()) {
-      if (entry.config.start === "eager" && !entry.config.disabled) this.#startEntry(entry, "eager start");
+      if (entry.config.start === "eager" && !entry.config.disabled)
+        this.#startEntry(entry, "eager start", "eager-start");
     }
     return reaped;
   }
@@ -187,7 +195,7 @@ export class Supervisor {
     this.touch(name);
     const ready = entry.instances.find((instance) => instance.state === "ready");
     if (ready !== undefined) return ready;
-    this.#startEntry(entry, "first use");
+    this.#startEntry(entry, "first use", "first-use");
     const first = entry.instances[0];
     if (first === undefined) {
       throw new CorralError("SERVER_UNAVAILABLE", `server "${name}" has no supervised instance`, {
@@ -247,7 +255,7 @@ export class Supervisor {
     );
     entry.instances.push(instance);
     this.#sessionUse.set(instance, { lastUsedAt: Date.now(), timer: undefined });
-    instance.start(`client session ${owner.slice(0, 8)}`);
+    instance.start(`client session ${owner.slice(0, 8)}`, "session-start");
     this.touchInstance(instance);
     return instance;
   }
@@ -270,19 +278,23 @@ export class Supervisor {
         use.timer = setTimeout(check, idleMs - idleFor).unref();
         return;
       }
-      void this.releaseSessionInstance(instance, `idle for ${formatDuration(idleFor)}`);
+      void this.releaseSessionInstance(instance, `idle for ${formatDuration(idleFor)}`, "idle");
     };
     use.timer = setTimeout(check, idleMs).unref();
   }
 
   /** Stops a per-session instance through its stop ladder and forgets it. */
-  async releaseSessionInstance(instance: Instance, reason: string): Promise<void> {
+  async releaseSessionInstance(
+    instance: Instance,
+    reason: string,
+    kind: StopKind = "session-ended",
+  ): Promise<void> {
     const use = this.#sessionUse.get(instance);
     if (use === undefined) return;
     clearTimeout(use.timer);
     this.#sessionUse.delete(instance);
     for (const listener of this.#removalListeners) listener(instance, reason);
-    await instance.stop(reason);
+    await instance.stop(reason, kind);
     const entry = this.#entries.get(instance.status.server);
     if (entry !== undefined) entry.instances.splice(entry.instances.indexOf(instance), 1);
   }
@@ -294,13 +306,13 @@ export class Supervisor {
   }
 
   startServer(name: string): void {
-    this.#startEntry(this.#entry(name), "start requested");
+    this.#startEntry(this.#entry(name), "start requested", "operator-start");
   }
 
-  async stopServer(name: string, reason = "stop requested"): Promise<void> {
+  async stopServer(name: string, reason = "stop requested", kind: StopKind = "operator-stop"): Promise<void> {
     const entry = this.#entry(name);
     clearTimeout(entry.idleTimer);
-    await Promise.all(entry.instances.map((instance) => instance.stop(reason)));
+    await Promise.all(entry.instances.map((instance) => instance.stop(reason, kind)));
   }
 
   async restartServer(name: string, reason = "restart requested"): Promise<void> {
@@ -315,7 +327,9 @@ export class Supervisor {
     const all = [...this.#entries.values()];
     for (const entry of all) clearTimeout(entry.idleTimer);
     for (const use of this.#sessionUse.values()) clearTimeout(use.timer);
-    await Promise.all(all.flatMap((entry) => entry.instances.map((instance) => instance.stop(reason))));
+    await Promise.all(
+      all.flatMap((entry) => entry.instances.map((instance) => instance.stop(reason, "gateway-shutdown"))),
+    );
     this.#isolation.cgroups.close();
   }
 
@@ -374,7 +388,7 @@ export class Supervisor {
     } = this.#options;
     return new Instance({
       id,
-      ...(clientCapabilities === undefined ? {} : { clientCapabilities }),
+      ...(clientCapabilities === undefined ? {} : { clientCapabilities: clientCapabilities(server) }),
       ...(openRemoteLink === undefined ? {} : { openRemoteLink }),
       openContainerLink: this.#containers.openLink,
       server,
@@ -393,7 +407,7 @@ export class Supervisor {
     });
   }
 
-  #startEntry(entry: ServerEntry, reason: string): void {
+  #startEntry(entry: ServerEntry, reason: string, kind: StartKind): void {
     if (this.#disposed) return;
     if (entry.config.disabled) {
       throw new CorralError("SERVER_UNAVAILABLE", `server "${entry.config.name}" is disabled in the config`, {
@@ -401,7 +415,7 @@ export class Supervisor {
       });
     }
     if (entry.lastUsedAt === 0) entry.lastUsedAt = Date.now();
-    for (const instance of entry.instances) instance.start(reason);
+    for (const instance of entry.instances) instance.start(reason, kind);
   }
 
   #armIdleTimer(entry: ServerEntry): void {
@@ -419,7 +433,7 @@ export class Supervisor {
       const running = entry.instances.some(
         (instance) => instance.state !== "stopped" && instance.state !== "failed",
       );
-      if (running) void this.stopServer(entry.config.name, `idle for ${formatDuration(idleFor)}`);
+      if (running) void this.stopServer(entry.config.name, `idle for ${formatDuration(idleFor)}`, "idle");
     };
     entry.idleTimer = setTimeout(check, Math.max(0, entry.lastUsedAt + idleMs - Date.now())).unref();
   }
@@ -445,6 +459,7 @@ export class Supervisor {
       start: config.start,
       state: aggregate.state,
       reason: aggregate.reason,
+      reasonKind: aggregate.reasonKind,
       desiredInstances: config.mode === "shared" ? config.replicas : instances.length,
       instances,
     };

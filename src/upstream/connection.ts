@@ -390,7 +390,10 @@ export class UpstreamConnection {
 
   #routeServerRequest(request: JsonRpcRequest, signal: AbortSignal): Promise<ResponseBody> {
     const owners = new Map<string, InFlight>();
-    for (const entry of this.#inFlight.values()) owners.set(entry.context.sessionId, entry);
+    // The gateway's own requests (catalog sync at ready, REST calls) have no client to ask: they do
+    // not make the instance "owned", or a per-session server's roots/list at start would be refused.
+    for (const entry of this.#inFlight.values())
+      if (entry.context.askClient !== undefined) owners.set(entry.context.sessionId, entry);
     if (owners.size === 1) {
       const [owner] = owners.values();
       if (owner?.context.askClient !== undefined)
@@ -402,9 +405,7 @@ export class UpstreamConnection {
     const why =
       owners.size === 0
         ? "no client request is in flight on this instance"
-        : owners.size === 1
-          ? "the client of the request in flight cannot take server requests on this transport"
-          : `${owners.size} client sessions have requests in flight on this shared instance`;
+        : `${owners.size} client sessions have requests in flight on this shared instance`;
     return Promise.resolve({
       error: gatewayError(
         GATEWAY_ERROR.unroutable,

@@ -84,6 +84,7 @@ describe("REST routes", () => {
       "mode",
       "name",
       "reason",
+      "reasonKind",
       "start",
       "state",
       "tools",
@@ -97,11 +98,13 @@ describe("REST routes", () => {
       "nextAttemptAt",
       "pid",
       "reason",
+      "reasonKind",
       "restarts",
       "since",
       "state",
     ]);
     assert.equal(kinds.state, "ready");
+    assert.equal(kinds.reasonKind, "ready");
     assert.equal(kinds.tools, 7); // echo + six of its own; pid is denied
     const broken = servers[2] as ServerView;
     assert.equal(broken.state, "backoff");

@@ -86,7 +86,7 @@ describe("corral up", () => {
     assert.equal(byName.get("steady")?.instances[0]?.restarts, 0);
     assert.equal(byName.get("garbage")?.state, "ready");
     assert.equal(byName.get("flood")?.state, "ready");
-    assert.match(byName.get("crashes")?.reason ?? "", /^crash loop: 5 failures in a row/);
+    assert.match(byName.get("crashes")?.reason ?? "", /^crash loop: 5 starts in a row ended before ready/);
     const health = await fetch(`${corral.url}/healthz`);
     assert.equal(health.status, 200);
     const exit = await corral.stop();

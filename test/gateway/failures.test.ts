@@ -91,7 +91,10 @@ describe("failure semantics", () => {
     const took = Date.now() - startedAt;
     assert.ok(took < 100, `answered in ${took}ms`);
     assert.equal(answer.error?.code, -31001);
-    assert.match(answer.error?.message ?? "", /^server "once" is backoff: exit code 3.*; next try in \d+s$/);
+    assert.match(
+      answer.error?.message ?? "",
+      /^server "once" is backoff: exit code 3.*; next try in [\d.]+m?s$/,
+    );
     const data = answer.error?.data as { state?: string; retryAt?: string } | undefined;
     assert.equal(data?.state, "backoff");
     assert.ok(Date.parse(data?.retryAt ?? "") > Date.now());

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServerConfig } from "../../src/config/index.js";
-import { createSilentLogger } from "../../src/observability/index.js";
+import { createSilentLogger, type Logger } from "../../src/observability/index.js";
 import {
   type CgroupHost,
   detectContainment,
@@ -42,6 +42,8 @@ export async function startSupervised(
     maxProcesses?: number;
     gatewayEnv?: Readonly<Record<string, string | undefined>>;
     dockerHost?: string;
+    /** Defaults to a silent one. */
+    logger?: Logger;
   } = {},
 ): Promise<Supervised> {
   const folder = options.stateDir ?? mkdtempSync(join(tmpdir(), "corral-test-"));
@@ -67,7 +69,7 @@ export async function startSupervised(
     stateDir,
     gatewayEnv: options.gatewayEnv ?? process.env,
     ...(options.cgroups === undefined ? {} : { cgroups: options.cgroups }),
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
     clientInfo: { name: "corral-test", version: "0" },
     ...(options.random === undefined ? {} : { random: options.random }),
     ...dockerHostOption(options.dockerHost ?? process.env.DOCKER_HOST),

@@ -32,15 +32,15 @@ describe("supervisor lifecycle", () => {
     const failed = await run.waitForTransition((t) => t.to === "failed");
     assert.match(
       failed.reason,
-      /^crash loop: 5 failures in a row; last: exit code 1: fatal: crash-on-start fixture/,
+      /^crash loop: 5 starts in a row ended before ready; last: exit code 1: fatal: crash-on-start fixture/,
     );
+    assert.equal(failed.kind, "crash-loop");
     const backoffs = run.transitions.filter((t) => t.to === "backoff");
     assert.equal(backoffs.length, 4);
-    for (const backoff of backoffs)
-      assert.match(
-        backoff.reason,
-        /exit code 1: fatal: crash-on-start fixture \(before initialize\); next try in/,
-      );
+    for (const backoff of backoffs) {
+      assert.equal(backoff.reason, "exit code 1: fatal: crash-on-start fixture (before initialize)");
+      assert.equal(backoff.kind, "exited");
+    }
     assert.equal(run.supervisor.getServer("crash")?.state, "failed");
   });
 

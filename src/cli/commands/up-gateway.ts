@@ -4,7 +4,7 @@
 import { createApiServer } from "../../api/index.js";
 import { type ConfigLoadResult, formatConfigIssues } from "../../config/runtime.js";
 import { describeError, isCorralError } from "../../core/index.js";
-import { Gateway, ROUTABLE_CLIENT_CAPABILITIES } from "../../gateway/index.js";
+import { Gateway, routableClientCapabilities } from "../../gateway/index.js";
 import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
 import {
   CGROUP_MODES,
@@ -109,7 +109,7 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     gatewayEnv: io.env,
     logger,
     clientInfo: { name: "corral", version: CORRAL_VERSION },
-    clientCapabilities: ROUTABLE_CLIENT_CAPABILITIES,
+    clientCapabilities: (server) => routableClientCapabilities(server.mode),
     openRemoteLink,
     ...(io.env.DOCKER_HOST === undefined ? {} : { dockerHost: io.env.DOCKER_HOST }),
   });
@@ -176,7 +176,11 @@ function trackStartup(
       if (transition.to === "ready") {
         print(`  ready    ${name}  ${elapsed.padStart(6)}  pid ${transition.pid ?? "-"}\n`);
       } else if (transition.to === "backoff" || transition.to === "failed") {
-        print(`  ${transition.to.padEnd(8)} ${name}  ${elapsed.padStart(6)}  ${transition.reason}\n`);
+        const next =
+          transition.nextAttemptAt === undefined
+            ? ""
+            : `; next try in ${formatDuration(Math.max(0, transition.nextAttemptAt - Date.now()))}`;
+        print(`  ${transition.to.padEnd(8)} ${name}  ${elapsed.padStart(6)}  ${transition.reason}${next}\n`);
       } else {
         return;
       }
