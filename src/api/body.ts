@@ -13,10 +13,10 @@ export type BodyResult =
 const DISCARD_FACTOR = 4;
 const DISCARD_FLOOR_BYTES = 1024 * 1024;
 /** How long a refused body may take to arrive in full, so a slow client cannot hold the socket. */
-export const DISCARD_DEADLINE_MS = 5_000;
+const DISCARD_DEADLINE_MS = 5_000;
 
 /** How many bytes of a refused body are read and discarded before the connection is closed instead. */
-export function discardLimit(maxBytes: number): number {
+function discardLimit(maxBytes: number): number {
   return Math.max(DISCARD_FACTOR * maxBytes, DISCARD_FLOOR_BYTES);
 }
 

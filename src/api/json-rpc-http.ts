@@ -61,7 +61,7 @@ export interface ClientMessages {
 /** Protocol versions are dates, so they compare as strings. */
 const BATCHES_REMOVED_IN = "2025-06-18";
 
-/** Why a client's message or batch is refused, written as the error's message. */
+/** Answers 400 with −32600 (Invalid Request) saying why, and the id when one could be read. */
 function refuseMessages(
   response: ServerResponse,
   reason: string,
