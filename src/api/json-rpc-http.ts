@@ -1,12 +1,18 @@
-// Small pieces both MCP transports need on the HTTP side: JSON-RPC error replies, the shape check of
-// a client message, and content negotiation by Accept.
+// Small pieces both MCP transports need on the HTTP side: JSON-RPC error replies, reading and
+// checking a POST of client messages (Content-Type, size, JSON, JSON-RPC shape), and content
+// negotiation by Accept.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { JsonRpcMessage } from "../core/index.js";
+import {
+  checkClientMessage,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+} from "../core/index.js";
 import { GATEWAY_ERROR } from "../upstream/index.js";
-import { readBody } from "./body.js";
+import { discardBody, readBody } from "./body.js";
 
-/** Returned by `readJsonBody` when it already answered (413, 400): the caller just stops. */
+/** Returned by `readClientMessages` when it already answered (415, 413, 400): the caller just stops. */
 export const ANSWERED = Symbol("answered");
 
 export function sendRpcError(
@@ -30,31 +36,122 @@ export function accepts(request: IncomingMessage, type: string): boolean {
   return accept === undefined || accept.includes(type) || accept.includes("*/*");
 }
 
-export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    (value as { jsonrpc?: unknown }).jsonrpc === "2.0"
+/**
+ * True for `application/json`, with parameters (`; charset=utf-8`) and in any case, and nothing else:
+ * the media type before the first `;` is compared whole, never searched for (`text/plain;
+ * x=application/json` is text).
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === "application/json") return true;
+  if (header === undefined) return false;
+  const semicolon = header.indexOf(";");
+  return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase() === "application/json";
+}
+
+/** The messages of a POST that passed every check, and the body's bytes as they came. */
+export interface ClientMessages {
+  readonly messages: readonly JsonRpcMessage[];
+  /** The body was a JSON array (a JSON-RPC batch), even of one message. */
+  readonly batch: boolean;
+  /** Set when the body is one request: its kind is known without checking again. */
+  readonly request: JsonRpcRequest | undefined;
+  readonly bytes: Buffer;
+}
+
+/** Protocol versions are dates, so they compare as strings. */
+const BATCHES_REMOVED_IN = "2025-06-18";
+
+/** Answers 400 with −32600 (Invalid Request) saying why, and the id when one could be read. */
+function refuseMessages(
+  response: ServerResponse,
+  reason: string,
+  id: JsonRpcId | null = null,
+): typeof ANSWERED {
+  sendRpcError(response, 400, GATEWAY_ERROR.invalidRequest, `Invalid Request: ${reason}`, id);
+  return ANSWERED;
+}
+
+/**
+ * Reads a POST of JSON-RPC messages and checks it as JSON-RPC 2.0 and MCP ask, answering itself
+ * when it fails: 415 for a Content-Type other than application/json, 413 over the limit, 400 with
+ * −32700 for JSON that does not parse, 400 with −32600 (and the offending message's id, where it is
+ * a valid one) for a message of the wrong shape, an empty batch, or initialize inside a batch.
+ * Nothing refused here reaches a session or a server.
+ */
+export async function readClientMessages(
+  request: IncomingMessage,
+  response: ServerResponse,
+  maxBytes: number,
+): Promise<ClientMessages | typeof ANSWERED> {
+  if (!isJsonContentType(request.headers["content-type"])) {
+    await discardBody(request, response, maxBytes);
+    const got = request.headers["content-type"];
+    sendRpcError(
+      response,
+      415,
+      GATEWAY_ERROR.invalidRequest,
+      `Unsupported Media Type: the body must be Content-Type: application/json (got ${got === undefined ? "none" : JSON.stringify(got)})`,
+    );
+    return ANSWERED;
+  }
+  const body = await readJsonBody(request, response, maxBytes);
+  if (body === ANSWERED) return ANSWERED;
+  const parsed = body.value;
+  if (!Array.isArray(parsed)) {
+    const check = checkClientMessage(parsed);
+    if (!check.ok) return refuseMessages(response, check.reason, check.id);
+    const message = parsed as JsonRpcMessage;
+    return {
+      messages: [message],
+      batch: false,
+      request: check.kind === "request" ? (message as JsonRpcRequest) : undefined,
+      bytes: body.bytes,
+    };
+  }
+  if (parsed.length === 0) return refuseMessages(response, "an empty batch ([]) holds no message");
+  for (let index = 0; index < parsed.length; index += 1) {
+    const message = parsed[index] as unknown;
+    const check = checkClientMessage(message);
+    const at = `message ${index + 1} of the batch`;
+    if (!check.ok) return refuseMessages(response, `${at}: ${check.reason}`, check.id);
+    if (check.kind === "request" && (message as JsonRpcRequest).method === "initialize")
+      return refuseMessages(
+        response,
+        `${at}: initialize must not be part of a batch`,
+        (message as JsonRpcRequest).id,
+      );
+  }
+  return { messages: parsed as JsonRpcMessage[], batch: true, request: undefined, bytes: body.bytes };
+}
+
+/**
+ * Answers 400 (−32600) and returns true when a session of `protocolVersion` may not send batches:
+ * MCP 2025-06-18 removed JSON-RPC batching; 2025-03-26 and older sessions keep it.
+ */
+export function refuseBatch(response: ServerResponse, protocolVersion: string): boolean {
+  if (protocolVersion < BATCHES_REMOVED_IN) return false;
+  refuseMessages(
+    response,
+    `JSON-RPC batches were removed in MCP ${BATCHES_REMOVED_IN} and this session speaks ${protocolVersion}; send one message per POST`,
   );
+  return true;
 }
 
 /** A parsed body, and its bytes as they came. */
-export interface JsonBody {
+interface JsonBody {
   readonly value: unknown;
   readonly bytes: Buffer;
 }
 
 /** Reads and parses a JSON body within the limit; on failure answers 413 or 400 itself. */
-export async function readJsonBody(
+async function readJsonBody(
   request: IncomingMessage,
   response: ServerResponse,
   maxBytes: number,
 ): Promise<JsonBody | typeof ANSWERED> {
-  const read = await readBody(request, maxBytes);
+  const read = await readBody(request, response, maxBytes);
   if (!read.ok) {
     if (read.reason === "too-large") {
-      response.setHeader("connection", "close");
       sendRpcError(
         response,
         413,

@@ -9,7 +9,7 @@ import { isJsonRpcRequest } from "../core/index.js";
 import type { ClientSession, Gateway, SessionScope } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
-import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
+import { ANSWERED, accepts, readClientMessages, refuseBatch, sendRpcError } from "./json-rpc-http.js";
 import { LegacyRequestStream } from "./request-streams.js";
 import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
 
@@ -176,19 +176,11 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       );
       return;
     }
-    const body = await readJsonBody(request, response, options.maxBodyBytes);
+    const body = await readClientMessages(request, response, options.maxBodyBytes);
     if (body === ANSWERED) return;
-    const parsed = body.value;
-    const messages = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
-    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
-      sendRpcError(
-        response,
-        400,
-        GATEWAY_ERROR.invalidRequest,
-        "Invalid Request: expected a JSON-RPC 2.0 message (or a non-empty batch of them)",
-      );
-      return;
-    }
+    const { messages } = body;
+    const version = stream.session?.protocolVersion;
+    if (body.batch && version !== undefined && refuseBatch(response, version)) return;
     response.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
     for (const message of messages) {
       handleMessage(stream, message).catch((error: unknown) => {

@@ -14,7 +14,7 @@ import {
 } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, toResponseBody } from "../upstream/index.js";
-import { ANSWERED, accepts, isJsonRpcMessage, readJsonBody, sendRpcError } from "./json-rpc-http.js";
+import { ANSWERED, accepts, readClientMessages, refuseBatch, sendRpcError } from "./json-rpc-http.js";
 import { QuietStream, ResponseStream } from "./request-streams.js";
 import { keepAlive, SSE_HEADERS, sendJsonPieces, writeSseEvent } from "./sse.js";
 
@@ -115,33 +115,11 @@ export function createStreamableHandler(options: StreamableOptions) {
     response: ServerResponse,
     scope: SessionScope,
   ): Promise<void> {
-    const body = await readJsonBody(request, response, options.maxBodyBytes);
+    const body = await readClientMessages(request, response, options.maxBodyBytes);
     if (body === ANSWERED) return;
-    const parsed = body.value;
-    const batch = Array.isArray(parsed);
-    const messages = batch ? (parsed as unknown[]) : [parsed];
-    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
-      sendRpcError(
-        response,
-        400,
-        GATEWAY_ERROR.invalidRequest,
-        "Invalid Request: expected a JSON-RPC 2.0 message (or a non-empty batch of them)",
-      );
-      return;
-    }
-    const initialize = messages.find(
-      (message) => isJsonRpcRequest(message) && message.method === "initialize",
-    ) as JsonRpcRequest | undefined;
-    if (initialize !== undefined) {
-      if (batch) {
-        sendRpcError(
-          response,
-          400,
-          GATEWAY_ERROR.invalidRequest,
-          "Invalid Request: initialize must not be part of a batch",
-        );
-        return;
-      }
+    const { messages, batch } = body;
+    if (body.request?.method === "initialize") {
+      const initialize = body.request;
       const outcome = await gateway.initialize(
         scope,
         initialize.params as Record<string, unknown> | undefined,
@@ -160,6 +138,11 @@ export function createStreamableHandler(options: StreamableOptions) {
     }
     const session = findSession(request, response, scope);
     if (session === undefined) return;
+    if (batch && refuseBatch(response, session.protocolVersion)) return;
+    if (body.request !== undefined) {
+      await answerRequest(request, response, session, body.request, body.bytes);
+      return;
+    }
     const requests = messages.filter(isJsonRpcRequest);
     for (const message of messages) {
       if (!isJsonRpcRequest(message))
@@ -167,10 +150,6 @@ export function createStreamableHandler(options: StreamableOptions) {
     }
     if (requests.length === 0) {
       response.writeHead(202).end();
-      return;
-    }
-    if (!batch) {
-      await answerRequest(request, response, session, requests[0] as JsonRpcRequest, body.bytes);
       return;
     }
     // Batches (2025-03-26) are answered as one JSON array; their notifications have no stream.

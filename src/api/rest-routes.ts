@@ -239,7 +239,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       method: "POST",
       path: `${PREFIX}/execute`,
       async handle({ request, response }) {
-        const read = await readBody(request, deps.gatewayConfig.maxBodyBytes);
+        const read = await readBody(request, response, deps.gatewayConfig.maxBodyBytes);
         if (!read.ok) {
           if (read.reason === "too-large") {
             sendRestError(response, {
