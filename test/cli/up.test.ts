@@ -1,6 +1,8 @@
 // `corral up` as a real process: the bundled example, the state-dir lock, and crash isolation.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -91,5 +93,52 @@ describe("corral up", () => {
     assert.equal(health.status, 200);
     const exit = await corral.stop();
     assert.equal(exit.code, 0);
+  });
+
+  test("a busy port fails fast, naming the holder's PID, before any server is started", async () => {
+    const holder = createServer();
+    holder.listen(0, "127.0.0.1");
+    await once(holder, "listening");
+    try {
+      const { port } = holder.address() as { port: number };
+      const { dir, path } = writeFixtureConfig({
+        marker: { fixture: "counts-starts", args: (folder) => [join(folder, "started")] },
+      });
+      const startedAt = Date.now();
+      await using corral = await runCorral(["up", "--config", path, "--port", String(port)], {
+        waitForListening: false,
+      });
+      const exit = await corral.exited;
+      assert.equal(exit.code, 1, corral.stderr);
+      assert.ok(Date.now() - startedAt < 10_000, `exit took ${Date.now() - startedAt}ms`);
+      assert.match(
+        corral.stderr,
+        new RegExp(
+          `port ${port} on 127\\.0\\.0\\.1 is in use \\(by PID ${process.pid}, node\\); pass --port or stop it`,
+        ),
+      );
+      assert.equal(corral.stdout, "");
+      assert.equal(existsSync(join(dir, "started")), false, "no server was started");
+    } finally {
+      holder.close();
+    }
+  });
+
+  test("SIGHUP is logged and ignored: the gateway keeps answering, then SIGTERM drains and exits 0", async () => {
+    const { path } = writeFixtureConfig({ ok: { fixture: "healthy" } });
+    await using corral = await runCorral(["up", "--config", path]);
+    corral.child.kill("SIGHUP");
+    await waitFor(
+      () => /SIGHUP received: ignored; config reload comes with `corral apply`/.test(corral.stderr),
+      {
+        what: "the SIGHUP log line",
+      },
+    );
+    const { servers } = await getJson<ServersBody>(`${corral.url}/api/v1/mcp/servers`);
+    assert.equal(servers[0]?.state, "ready");
+    assert.equal((await fetch(`${corral.url}/healthz`)).status, 200);
+    const exit = await corral.stop("SIGTERM");
+    assert.deepEqual([exit.code, exit.signal], [0, null]);
+    assert.match(corral.stderr, /stopped/);
   });
 });

@@ -1,5 +1,7 @@
 // `corral up` once its config is loaded: take the state dir, end leftovers, start the servers, listen,
 // and on SIGINT/SIGTERM drain (stop listening, stop every server through its ladder) and exit 0.
+// SIGHUP (a closed terminal, or habit from daemons that reload) is logged and ignored until config
+// apply exists: dying at once on it would drop every client with no drain.
 
 import { createApiServer } from "../../api/index.js";
 import { type ConfigLoadResult, formatConfigIssues } from "../../config/runtime.js";
@@ -18,6 +20,7 @@ import {
 import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
 import { openRemoteLink } from "../../upstream/index.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
+import { checkPortAvailable, describeListenError } from "../port-check.js";
 import { CORRAL_VERSION } from "../version.js";
 import type { UpHooks } from "./up.js";
 
@@ -82,6 +85,12 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     io.stderr(`corral: ${describeError(error)}\n`);
     return EXIT_FAILURE;
   }
+  const busy = await checkPortAvailable(config.gateway.host, config.gateway.port);
+  if (busy !== undefined) {
+    io.stderr(`corral: ${busy}\n`);
+    stateDir.release();
+    return EXIT_FAILURE;
+  }
   const cgroupMode = run.cgroups ?? io.env.CORRAL_CGROUPS ?? "auto";
   if (!(CGROUP_MODES as readonly string[]).includes(cgroupMode)) {
     throw new UsageError(`--cgroups must be one of ${CGROUP_MODES.join(", ")}; got "${cgroupMode}"`);
@@ -123,6 +132,9 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     configSource: config.source,
   });
   const startedAt = Date.now();
+  const onHangup = () =>
+    logger.info({ signal: "SIGHUP" }, "SIGHUP received: ignored; config reload comes with `corral apply`");
+  process.on("SIGHUP", onHangup);
   const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
   const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
   try {
@@ -133,7 +145,14 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     const signal = await shutdownRequested;
     logger.info({ signal }, "draining: stopping servers");
   } catch (error) {
-    logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((error as NodeJS.ErrnoException).syscall === "listen" && code !== undefined) {
+      // Taken between the probe and now: the same sentence as when the probe finds it.
+      const { host, port } = config.gateway;
+      logger.error(describeListenError(host, port, error as NodeJS.ErrnoException));
+    } else {
+      logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
+    }
     await shutdown();
     return EXIT_FAILURE;
   }
@@ -148,6 +167,7 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     await api.close();
     await supervisor.dispose();
     stateDir.release();
+    process.off("SIGHUP", onHangup);
   }
 }
 
