@@ -3,6 +3,8 @@
 // SIGHUP (a closed terminal, or habit from daemons that reload) is logged and ignored until config
 // apply exists: dying at once on it would drop every client with no drain.
 
+import { closeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { createApiServer } from "../../api/index.js";
 import { type ConfigLoadResult, formatConfigIssues } from "../../config/runtime.js";
 import { describeError, isCorralError } from "../../core/index.js";
@@ -37,6 +39,8 @@ export interface GatewayRun {
 }
 
 const DRAIN_GRACE_MS = 2_000;
+/** Which stdio descriptors were a terminal when corral started. */
+const TERMINAL_FDS = new Set([0, 1, 2].filter((fd) => isatty(fd)));
 
 function waitForSignal(): Promise<string> {
   return new Promise((resolvePromise) => {
@@ -135,6 +139,11 @@ export async function runGateway(run: GatewayRun): Promise<number> {
   const onHangup = () =>
     logger.info({ signal: "SIGHUP" }, "SIGHUP received: ignored; config reload comes with `corral apply`");
   process.on("SIGHUP", onHangup);
+  // With its terminal closed, writes to it fail (EIO, EPIPE): the gateway keeps serving without them
+  // rather than dying of an unhandled stream error.
+  const onOutputError = () => {};
+  process.stdout.on("error", onOutputError);
+  process.stderr.on("error", onOutputError);
   const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
   const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
   try {
@@ -154,10 +163,12 @@ export async function runGateway(run: GatewayRun): Promise<number> {
       logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
     }
     await shutdown();
+    releaseOutput();
     return EXIT_FAILURE;
   }
   await shutdown();
   logger.info("stopped");
+  releaseOutput();
   return EXIT_OK;
 
   async function shutdown(): Promise<void> {
@@ -169,6 +180,33 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     stateDir.release();
     process.off("SIGHUP", onHangup);
   }
+
+  function releaseOutput(): void {
+    // A closed descriptor keeps its stream's error handler: nothing else should see EBADF.
+    if (detachHungUpTerminal()) return;
+    process.stdout.off("error", onOutputError);
+    process.stderr.off("error", onOutputError);
+  }
+}
+
+/**
+ * Closes stdio descriptors that were a terminal which has since hung up (isatty fails on it now).
+ * Node restores a terminal's settings at exit and aborts when that fails (EIO on a hung-up tty),
+ * which would turn a clean drain into a crash; it skips descriptors the program closed. True when
+ * it closed any.
+ */
+function detachHungUpTerminal(): boolean {
+  let closed = false;
+  for (const fd of TERMINAL_FDS) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+      closed = true;
+    } catch {
+      // already closed
+    }
+  }
+  return closed;
 }
 
 /** Prints one line per eager server as it first becomes ready or fails; resolves when all have. */
