@@ -3,33 +3,10 @@
 
 import { describeError, isCorralError } from "../core/index.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./io.js";
+import { asksForHelp, findCommandHelp, OVERVIEW } from "./usage.js";
 import { CORRAL_VERSION } from "./version.js";
 
 export type { CliIo } from "./io.js";
-
-const USAGE = `corral ${CORRAL_VERSION}: supervisor and gateway for MCP servers
-
-Usage:
-  corral up [--config FILE] [--host H] [--port P] [--state-dir DIR] [--log-level L] [--log-format pretty|json]
-            [--containment auto|pid-namespace|user-pid-namespace|parent-death-signal|process-group]
-            [--cgroups auto|v2|v1|none]
-  corral validate [FILE] [--json]
-  corral ps [--url URL] [--json]
-  corral status [--url URL] [--json]                 ok | degraded (exit 0), down (exit 1)
-  corral tools [server] [--url URL] [--json]
-  corral call <server>.<tool> [--arg key=value …] [--json '{…}'] [--timeout MS] [--output text|json] [--url URL]
-  corral logs <server> [-f] [--tail N] [--url URL] [--json]
-  corral start|stop|restart <server> [--url URL] [--json]
-  corral import <client-config> [--config corral.yaml] [--client K] [--dry-run] [--json]
-  corral clients rewrite <client-config> [--client K] [--dry-run] [--json] [--connect-command CMD] [--url URL]
-            K: claude | cursor | vscode | windsurf (default: from the file's name and content)
-  corral connect <server> | --all [--url URL]   stdio MCP server backed by the gateway
-  corral version
-
-Config: --config, else ./corral.yaml, else examples/corral.yaml.
-Gateway URL for every command but up and validate: --url, else $CORRAL_URL, else http://127.0.0.1:11000.
-Docs: README.md and docs/ in the repository.
-`;
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -66,28 +43,62 @@ export async function main(
 
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-    io.stdout(USAGE);
+  if (command === undefined || command === "--help" || command === "-h") {
+    io.stdout(OVERVIEW);
     return command === undefined ? EXIT_USAGE : EXIT_OK;
   }
+  if (command === "help") return printHelp(rest, io);
   if (command === "version" || command === "--version") {
+    if (asksForHelp(rest)) return printHelp([command], io);
     io.stdout(`${CORRAL_VERSION}\n`);
     return EXIT_OK;
   }
   const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (load === undefined) {
-    io.stderr(`corral: unknown command "${command}"\n\n${USAGE}`);
+    io.stderr(`corral: unknown command "${command}"\n\n${OVERVIEW}`);
     return EXIT_USAGE;
   }
+  if (asksForHelp(rest)) return printHelp([command], io);
   try {
     const run = await load();
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(`corral ${command}: ${describeError(error)}\n`);
+      io.stderr(`corral ${command}: ${describeUsageError(error)}; see corral ${command} --help\n`);
       return EXIT_USAGE;
     }
     io.stderr(`corral ${command}: ${isCorralError(error) ? error.message : describeError(error)}\n`);
     return EXIT_FAILURE;
   }
+}
+
+/** `corral help [command]`: the overview, or one command's help; an unknown name is a usage error. */
+function printHelp(argv: readonly string[], io: CliIo): number {
+  const [name] = argv;
+  if (name === undefined) {
+    io.stdout(OVERVIEW);
+    return EXIT_OK;
+  }
+  const help = findCommandHelp(name);
+  if (help === undefined) {
+    io.stderr(`corral help: unknown command "${name}"\n\n${OVERVIEW}`);
+    return EXIT_USAGE;
+  }
+  io.stdout(help);
+  return EXIT_OK;
+}
+
+/** node:util's parseArgs messages, said the way our other usage errors are (and naming the flag). */
+function describeUsageError(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const flag = /'([^']+)'/.exec(message)?.[1];
+    if (flag !== undefined) return `unknown flag ${flag}`;
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const argument = /'([^']+)'/.exec(message)?.[1];
+    if (argument !== undefined) return `unexpected argument "${argument}"`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") return message.replace(/^Option /, "flag ");
+  return describeError(error);
 }

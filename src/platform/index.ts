@@ -3,6 +3,7 @@ export * from "./containment.js";
 export * from "./docker-engine.js";
 export * from "./docker-frames.js";
 export * from "./docker-requests.js";
+export * from "./port-owner.js";
 export * from "./proc.js";
 export * from "./sandbox.js";
 export * from "./signals.js";

@@ -9,9 +9,9 @@ import { writeFixtureConfig } from "../helpers/config-file.js";
 import { CORRAL_BIN, REPO_ROOT, runCorral } from "../helpers/corral-process.js";
 import { waitFor } from "../helpers/wait.js";
 
-function corral(args: string[], env: Record<string, string | undefined> = {}) {
+function corral(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT) {
   const result = spawnSync(process.execPath, [CORRAL_BIN, ...args], {
-    cwd: REPO_ROOT,
+    cwd,
     encoding: "utf8",
     env: { ...process.env, ...env },
   });
@@ -92,6 +92,22 @@ describe("corral validate", () => {
       assert.equal(up.stderr, validate.stderr);
       assert.equal(up.stdout, "");
     }
+  });
+
+  test("no FILE and no ./corral.yaml: a usage error saying so (exit 2), not a check of the bundled example", () => {
+    const dir = mkdtempSync(join(tmpdir(), "corral-validate-"));
+    const none = corral(["validate"], {}, dir);
+    assert.equal(none.code, 2);
+    assert.equal(none.stdout, "");
+    assert.equal(
+      none.stderr,
+      `corral validate: no ./corral.yaml in ${dir} (nor corral.yml or corral.json); pass the file to check: corral validate FILE; see corral validate --help\n`,
+    );
+    // With ./corral.yaml there, that is the file checked.
+    writeFileSync(join(dir, "corral.yaml"), "servers:\n  one:\n    command: node\n");
+    const found = corral(["validate"], {}, dir);
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(found.stdout, `${join(dir, "corral.yaml")}: ok, 1 server (one)\n`);
   });
 
   test("usage errors exit 2", () => {
@@ -210,5 +226,38 @@ describe("corral start, stop, restart", () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no server named "nope"; see corral ps/);
     assert.equal(corral(["restart", "--url", gateway.url]).code, 2);
+  });
+
+  test("start|restart --wait: exit 0 once ready, exit 1 with the reason on backoff or failed, exit 1 when --timeout runs out", async () => {
+    const { path } = writeFixtureConfig({
+      alpha: { fixture: "slow-start", args: ["300"] },
+      crashy: { fixture: "crash-on-start", extra: { restart: { initialDelay: "10s" } } },
+      sluggish: { fixture: "slow-start", args: ["30000"], extra: { start: "lazy" } },
+    });
+    await using gateway = await runCorral(["up", "--config", path]);
+    const restarted = corral(["restart", "alpha", "--wait", "--url", gateway.url]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.match(restarted.stdout, /^alpha: ready \(initialize ok in \d+ms\)\n$/);
+
+    const crashed = corral(["restart", "crashy", "--wait", "--timeout", "20s", "--url", gateway.url]);
+    assert.equal(crashed.code, 1, crashed.stderr);
+    assert.match(
+      crashed.stdout,
+      /^crashy: backoff \(exit code 1: fatal: crash-on-start fixture \(before initialize\); next try in [\d.]+s\)\n$/,
+    );
+    const json = corral(["start", "crashy", "--wait", "--json", "--url", gateway.url]);
+    assert.equal(json.code, 1);
+    assert.equal((JSON.parse(json.stdout) as { state: string }).state, "backoff");
+
+    const slow = corral(["start", "sluggish", "--wait", "--timeout", "500ms", "--url", gateway.url]);
+    assert.equal(slow.code, 1);
+    assert.match(slow.stdout, /^sluggish: starting \(/);
+    assert.match(
+      slow.stderr,
+      /sluggish is still starting after 500ms; see corral logs sluggish, or pass a longer --timeout/,
+    );
+
+    assert.equal(corral(["start", "alpha", "--wait", "--timeout", "soon", "--url", gateway.url]).code, 2);
+    assert.equal(corral(["start", "alpha", "--timeout", "5s", "--url", gateway.url]).code, 2);
   });
 });

@@ -2,10 +2,12 @@
 // running gateway; server→client requests answered on stdin, server-initiated messages, DELETE on
 // stdin end, a gateway restart survived, and exit 0 when stdin ends.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { ServerView } from "../../src/api/index.js";
 import { writeFixtureConfig } from "../helpers/config-file.js";
-import { INITIALIZE_PARAMS, runConnect } from "../helpers/connect-process.js";
+import { type ConnectRun, INITIALIZE_PARAMS, runConnect } from "../helpers/connect-process.js";
 import { type CorralRun, getJson, runCorral } from "../helpers/corral-process.js";
 import { textOf } from "../helpers/mcp-http.js";
 import { writeNpmServersConfig } from "../helpers/npm-servers-config.js";
@@ -141,12 +143,33 @@ describe("corral connect with fixture servers", () => {
     });
   }
 
-  test("an unknown server is an error answer, and usage errors exit 2", async () => {
-    await using bridge = runConnect(["nope", "--url", corral.url]);
-    const init = await bridge.request(1, "initialize", INITIALIZE_PARAMS);
-    assert.match(init.error?.message ?? "", /no server named "nope"/);
-    bridge.end();
-    assert.equal((await bridge.exited).code, 0);
+  test("an unknown server or an unreachable gateway is exit 1 at once with the reason; usage errors exit 2", async () => {
+    // stdin stays open: the exit must come by itself, and soon.
+    const exitCode = (run: ConnectRun) =>
+      waitFor(() => run.child.exitCode ?? undefined, { timeoutMs: 10_000, what: "corral connect to exit" });
+    await using unknown = runConnect(["nosuch", "--url", corral.url]);
+    assert.equal(await exitCode(unknown), 1);
+    await waitFor(() => unknown.stderr.endsWith("\n"), { what: "the whole stderr line" });
+    assert.equal(unknown.stderr, 'corral connect: no server named "nosuch"; see corral ps\n');
+    assert.deepEqual([unknown.messages, unknown.strayLines], [[], []], "nothing on stdout");
+
+    // A port nobody listens on: taken from the system, then released.
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    for (const args of [["alpha"], ["--all"]]) {
+      await using down = runConnect([...args, "--url", `http://127.0.0.1:${port}`]);
+      assert.equal(await exitCode(down), 1, args.join(" "));
+      await waitFor(() => down.stderr.endsWith("\n"), { what: "the whole stderr line" });
+      assert.match(
+        down.stderr,
+        new RegExp(
+          `^corral connect: no gateway answered at http://127\\.0\\.0\\.1:${port} .*start one with corral up, or pass --url\\n$`,
+        ),
+      );
+    }
+
     await using usage = runConnect(["alpha", "--all"]);
     assert.equal((await usage.exited).code, 2);
     assert.match(usage.stderr, /usage: corral connect <server> \| --all/);

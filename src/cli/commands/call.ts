@@ -1,11 +1,16 @@
-// `corral call <server>.<tool>`: one tool call through POST /api/v1/mcp/execute. Arguments come from
-// `--json '{…}'` and `--arg key=value` (a value is a string where the tool's schema wants one, else
-// parsed as JSON when it parses); exit 1 when the call fails or the tool reports an error.
+// `corral call <server>.<tool>`: one tool call through the gateway's MCP endpoint for the server, so
+// the tool's progress notifications reach stderr while it runs. Before calling, the catalog is asked
+// whether the tool exists and the arguments are checked against its inputSchema, as REST /execute
+// does. Arguments come from `--json '{…}'` and `--arg key=value` (a value is a string where the
+// tool's schema wants one, else parsed as JSON when it parses); exit 1 when the call fails or the
+// tool reports an error. stdout carries only the result.
 import { parseArgs } from "node:util";
-import type { ToolView } from "../../api/index.js";
+import { loadArgumentValidator, type ToolView } from "../../api/index.js";
 import { CorralError } from "../../core/index.js";
-import { fetchJson, postJson, resolveGatewayUrl } from "../gateway-client.js";
+import { GATEWAY_ERROR } from "../../upstream/index.js";
+import { fetchJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_OK, UsageError } from "../io.js";
+import { callToolOverMcp, type ProgressParams } from "../mcp-call.js";
 
 const USAGE =
   "usage: corral call <server>.<tool> [--arg key=value …] [--json '{…}'] [--timeout MS] [--output text|json] [--url URL]";
@@ -39,16 +44,50 @@ function parseValue(text: string, asString: boolean): unknown {
   }
 }
 
-/** The tool's inputSchema, when the gateway knows it, to read `--arg` values the way the tool wants. */
-async function findSchema(url: string, server: string, tool: string): Promise<unknown> {
-  try {
-    const body = (await fetchJson(`${url}/api/v1/mcp/tools?server=${encodeURIComponent(server)}`)) as {
-      tools: ToolView[];
-    };
-    return body.tools.find((item) => item.name === tool)?.inputSchema;
-  } catch {
-    return undefined; // the call itself reports what is wrong
-  }
+interface ToolsBody {
+  readonly tools: readonly ToolView[];
+  readonly unlisted: readonly { readonly server: string }[];
+}
+
+/**
+ * The tool as the catalog lists it, or undefined while the server's list is not known yet (the call
+ * itself then says what is wrong). Throws for an unknown server or tool, as REST /execute would.
+ */
+async function findTool(url: string, server: string, tool: string): Promise<ToolView | undefined> {
+  const body = (await fetchJson(`${url}/api/v1/mcp/tools?server=${encodeURIComponent(server)}`)) as ToolsBody;
+  const found = body.tools.find((item) => item.name === tool);
+  if (found !== undefined || body.unlisted.some((item) => item.server === server)) return found;
+  throw new CorralError(
+    "TOOL_NOT_FOUND",
+    `server "${server}" has no tool "${tool}"; see corral tools ${server}`,
+    {
+      server,
+    },
+  );
+}
+
+/** The same check, and the same message, as REST /execute gives before anything is sent. */
+async function checkArguments(server: string, tool: ToolView, args: Record<string, unknown>): Promise<void> {
+  if (typeof tool.inputSchema !== "object" || tool.inputSchema === null) return;
+  const check = (await loadArgumentValidator())(tool.inputSchema, args);
+  if (check.ok) return;
+  const problems = check.problems
+    .map((problem) => `${problem.path === "" ? "arguments" : problem.path} ${problem.message}`)
+    .join("; ");
+  throw new CorralError(
+    "INVALID_ARGUMENTS",
+    `arguments of ${server}.${tool.name} do not match its inputSchema: ${problems}`,
+    { server },
+  );
+}
+
+/** One line per progress notification: "progress 50/100 (50%): message". */
+function formatProgress({ progress, total, message }: ProgressParams): string {
+  const amount =
+    typeof total === "number" && total > 0
+      ? `${progress}/${total} (${Math.round((progress / total) * 100)}%)`
+      : String(progress);
+  return `progress ${amount}${typeof message === "string" && message !== "" ? `: ${message}` : ""}\n`;
 }
 
 function printResult(result: CallResult, io: CliIo): void {
@@ -100,22 +139,46 @@ export async function runCall(argv: readonly string[], io: CliIo): Promise<numbe
     args = parsed as Record<string, unknown>;
   }
   const url = resolveGatewayUrl(values.url, io.env);
-  const pairs = values.arg ?? [];
-  const schema = pairs.length === 0 ? undefined : await findSchema(url, server, tool);
-  for (const pair of pairs) {
+  const found = await findTool(url, server, tool);
+  for (const pair of values.arg ?? []) {
     const equals = pair.indexOf("=");
     if (equals <= 0) throw new UsageError(`--arg takes key=value, got "${pair}"`);
     const key = pair.slice(0, equals);
-    args[key] = parseValue(pair.slice(equals + 1), wantsString(schema, key));
+    args[key] = parseValue(pair.slice(equals + 1), wantsString(found?.inputSchema, key));
   }
-  const request = { server, tool, arguments: args, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
-  // The gateway bounds the call itself; the HTTP wait only needs to outlast it.
-  const body = (await postJson(`${url}/api/v1/mcp/execute`, request, (timeoutMs ?? 3_600_000) + 5_000)) as {
-    result: CallResult;
-  };
-  if (output === "json") io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-  else printResult(body.result, io);
-  if (body.result.isError === true) {
+  if (found !== undefined) await checkArguments(server, found, args);
+
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const startedAt = Date.now();
+  let outcome: Awaited<ReturnType<typeof callToolOverMcp>>;
+  try {
+    outcome = await callToolOverMcp({
+      endpoint: `${url}/servers/${encodeURIComponent(server)}/mcp`,
+      server,
+      name: tool,
+      arguments: args,
+      timeoutMs,
+      onProgress: (progress) => io.stderr(formatProgress(progress)),
+      signal: interrupted.signal,
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if ("error" in outcome) {
+    const code =
+      outcome.error.code === GATEWAY_ERROR.serverUnavailable ? "SERVER_UNAVAILABLE" : "UPSTREAM_ERROR";
+    throw new CorralError(code, outcome.error.message, { server });
+  }
+  const result = outcome.result as CallResult;
+  if (output === "json") {
+    const body = { server, tool, result, durationMs: Date.now() - startedAt };
+    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+  } else printResult(result, io);
+  if (result.isError === true) {
     throw new CorralError("TOOL_ERROR", `${server}.${tool} reported an error (isError)`, { server });
   }
   return EXIT_OK;

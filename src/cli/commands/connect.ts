@@ -1,13 +1,16 @@
 // `corral connect <server>` and `corral connect --all`: a stdio MCP server for clients that only
 // spawn commands (Claude Desktop's `"command": "corral", "args": ["connect", "memory"]`), backed by
 // the running gateway instead of a process of its own. stdout carries only MCP messages; logs go to
-// stderr. Ends with exit 0 when the client closes stdin.
+// stderr. Ends with exit 0 when the client closes stdin. An unknown server or a gateway that does not
+// answer at start is exit 1 at once, with the reason on stderr: a client shows that as "server failed"
+// with our message, where a bridge left running would answer every request with the same error. Once
+// bridging, a gateway that goes away is survived (requests get errors, the session is replayed).
 
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { GATEWAY_ERROR } from "../../upstream/index.js";
-import { resolveGatewayUrl } from "../gateway-client.js";
+import { fetchJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_OK, UsageError } from "../io.js";
 import { StreamableBridge } from "../mcp-bridge.js";
 
@@ -37,6 +40,10 @@ export async function runConnect(
   const base = resolveGatewayUrl(values.url, io.env);
   const endpoint = name === undefined ? `${base}/mcp` : `${base}/servers/${encodeURIComponent(name)}/mcp`;
   const log = (text: string) => io.stderr(`corral connect: ${text}\n`);
+  // Throws SERVER_NOT_FOUND ("…; see corral ps") or GATEWAY_UNREACHABLE: exit 1 before reading stdin.
+  await fetchJson(
+    name === undefined ? `${base}/healthz` : `${base}/api/v1/mcp/servers/${encodeURIComponent(name)}`,
+  );
 
   const { stdin, stdout } = stdio;
   const lines = createInterface({ input: stdin, crlfDelay: Number.POSITIVE_INFINITY });

@@ -1,6 +1,10 @@
 // `corral up` once its config is loaded: take the state dir, end leftovers, start the servers, listen,
 // and on SIGINT/SIGTERM drain (stop listening, stop every server through its ladder) and exit 0.
+// SIGHUP (a closed terminal, or habit from daemons that reload) is logged and ignored until config
+// apply exists: dying at once on it would drop every client with no drain.
 
+import { closeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { createApiServer } from "../../api/index.js";
 import { type ConfigLoadResult, formatConfigIssues } from "../../config/runtime.js";
 import { describeError, isCorralError } from "../../core/index.js";
@@ -18,6 +22,7 @@ import {
 import { formatDuration, openStateDir, Supervisor, type Transition } from "../../supervisor/index.js";
 import { openRemoteLink } from "../../upstream/index.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
+import { checkPortAvailable, describeListenError } from "../port-check.js";
 import { CORRAL_VERSION } from "../version.js";
 import type { UpHooks } from "./up.js";
 
@@ -34,6 +39,8 @@ export interface GatewayRun {
 }
 
 const DRAIN_GRACE_MS = 2_000;
+/** Which stdio descriptors were a terminal when corral started. */
+const TERMINAL_FDS = new Set([0, 1, 2].filter((fd) => isatty(fd)));
 
 function waitForSignal(): Promise<string> {
   return new Promise((resolvePromise) => {
@@ -82,6 +89,12 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     io.stderr(`corral: ${describeError(error)}\n`);
     return EXIT_FAILURE;
   }
+  const busy = await checkPortAvailable(config.gateway.host, config.gateway.port);
+  if (busy !== undefined) {
+    io.stderr(`corral: ${busy}\n`);
+    stateDir.release();
+    return EXIT_FAILURE;
+  }
   const cgroupMode = run.cgroups ?? io.env.CORRAL_CGROUPS ?? "auto";
   if (!(CGROUP_MODES as readonly string[]).includes(cgroupMode)) {
     throw new UsageError(`--cgroups must be one of ${CGROUP_MODES.join(", ")}; got "${cgroupMode}"`);
@@ -123,6 +136,14 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     configSource: config.source,
   });
   const startedAt = Date.now();
+  const onHangup = () =>
+    logger.info({ signal: "SIGHUP" }, "SIGHUP received: ignored; config reload comes with `corral apply`");
+  process.on("SIGHUP", onHangup);
+  // With its terminal closed, writes to it fail (EIO, EPIPE): the gateway keeps serving without them
+  // rather than dying of an unhandled stream error.
+  const onOutputError = () => {};
+  process.stdout.on("error", onOutputError);
+  process.stderr.on("error", onOutputError);
   const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
   const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
   try {
@@ -133,12 +154,21 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     const signal = await shutdownRequested;
     logger.info({ signal }, "draining: stopping servers");
   } catch (error) {
-    logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((error as NodeJS.ErrnoException).syscall === "listen" && code !== undefined) {
+      // Taken between the probe and now: the same sentence as when the probe finds it.
+      const { host, port } = config.gateway;
+      logger.error(describeListenError(host, port, error as NodeJS.ErrnoException));
+    } else {
+      logger.error({ err: describeError(error) }, isCorralError(error) ? error.message : "start-up failed");
+    }
     await shutdown();
+    releaseOutput();
     return EXIT_FAILURE;
   }
   await shutdown();
   logger.info("stopped");
+  releaseOutput();
   return EXIT_OK;
 
   async function shutdown(): Promise<void> {
@@ -148,7 +178,35 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     await api.close();
     await supervisor.dispose();
     stateDir.release();
+    process.off("SIGHUP", onHangup);
   }
+
+  function releaseOutput(): void {
+    // A closed descriptor keeps its stream's error handler: nothing else should see EBADF.
+    if (detachHungUpTerminal()) return;
+    process.stdout.off("error", onOutputError);
+    process.stderr.off("error", onOutputError);
+  }
+}
+
+/**
+ * Closes stdio descriptors that were a terminal which has since hung up (isatty fails on it now).
+ * Node restores a terminal's settings at exit and aborts when that fails (EIO on a hung-up tty),
+ * which would turn a clean drain into a crash; it skips descriptors the program closed. True when
+ * it closed any.
+ */
+function detachHungUpTerminal(): boolean {
+  let closed = false;
+  for (const fd of TERMINAL_FDS) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+      closed = true;
+    } catch {
+      // already closed
+    }
+  }
+  return closed;
 }
 
 /** Prints one line per eager server as it first becomes ready or fails; resolves when all have. */

@@ -1,8 +1,9 @@
-// `corral validate [FILE]`: the same load path as `corral up`, printing every problem at once.
+// `corral validate [FILE]`: the same load path as `corral up`, printing every problem at once. With no
+// FILE and no ./corral.yaml it is a usage error rather than a check of some other file.
 import { parseArgs } from "node:util";
 import { formatConfigIssues, loadConfigFile } from "../../config/index.js";
-import { resolveConfigPath } from "../config-path.js";
-import { type CliIo, EXIT_FAILURE, EXIT_OK } from "../io.js";
+import { DEFAULT_CONFIG_NAMES, findConfigPath } from "../config-path.js";
+import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
 
 export async function runValidate(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -11,7 +12,14 @@ export async function runValidate(argv: readonly string[], io: CliIo): Promise<n
     allowPositionals: true,
     strict: true,
   });
-  const path = resolveConfigPath(positionals[0] ?? values.config, io.cwd);
+  if (positionals.length > 1) throw new UsageError("usage: corral validate [FILE] [--json]");
+  const path = findConfigPath(positionals[0] ?? values.config, io.cwd);
+  if (path === undefined) {
+    const [first, ...others] = DEFAULT_CONFIG_NAMES;
+    throw new UsageError(
+      `no ./${first} in ${io.cwd} (nor ${others.join(" or ")}); pass the file to check: corral validate FILE`,
+    );
+  }
   const result = await loadConfigFile(path, { env: io.env });
   if (values.json === true) {
     io.stdout(
