@@ -21,7 +21,7 @@ Usage:
   corral logs <server> [-f] [--tail N] [--url URL] [--json]
   corral start|stop|restart <server> [--url URL] [--json]
   corral import <client-config> [--config corral.yaml] [--client K] [--dry-run] [--json]
-  corral clients rewrite <client-config> [--client K] [--dry-run] [--json] [--connect-command CMD] [--url URL]
+  corral clients rewrite <client-config> [--config FILE] [--force] [--client K] [--dry-run] [--json] [--connect-command CMD] [--url URL]
             K: claude | cursor | vscode | windsurf (default: from the file's name and content)
   corral connect <server> | --all [--url URL]   stdio MCP server backed by the gateway
   corral version

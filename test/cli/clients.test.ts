@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -18,8 +19,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { parse as parseJsonc } from "jsonc-parser";
 import { parse } from "yaml";
 import { fixtureServer, writeConfig } from "../api/api-config.js";
+import { fixturePath } from "../fixtures/fixture-path.js";
 import { runConnect } from "../helpers/connect-process.js";
 import { CORRAL_BIN, type CorralRun, REPO_ROOT, runCorral } from "../helpers/corral-process.js";
 import { McpHttpClient } from "../helpers/mcp-http.js";
@@ -225,8 +228,22 @@ describe("corral import", () => {
   });
 });
 
+/** A folder holding an executable `corral` that runs this checkout's bin, for PATH. */
+function corralOnPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "corral-path-"));
+  const shim = join(dir, "corral");
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CORRAL_BIN)} "$@"\n`,
+  );
+  chmodSync(shim, 0o755);
+  return dir;
+}
+
 describe("corral clients rewrite", () => {
   let gateway: CorralRun;
+  let gatewayConfig: string;
+  const withCorral = corralOnPath();
 
   before(async () => {
     // Servers named like the samples' (the tests care about names and reachability, not tools).
@@ -236,6 +253,7 @@ describe("corral clients rewrite", () => {
       github: fixtureServer("healthy"),
       "sequential-thinking": fixtureServer("healthy"),
     }));
+    gatewayConfig = path;
     gateway = await runCorral(["up", "--config", path]);
   });
   after(async () => {
@@ -249,15 +267,30 @@ describe("corral clients rewrite", () => {
     test(`${client}: --dry-run prints the diff and changes nothing; then a backup and the rewrite`, async () => {
       const { home, file } = placeSample(client);
       const original = readFileSync(file, "utf8");
-      const dry = await corral(["clients", "rewrite", file, "--dry-run", "--url", gateway.url], home);
+      // The samples' servers are npx packages, the gateway's are fixtures of the same names: --force.
+      const rewrite = [
+        "clients",
+        "rewrite",
+        file,
+        "--url",
+        gateway.url,
+        "--config",
+        gatewayConfig,
+        "--force",
+      ];
+      const onPath = { PATH: `${withCorral}:${process.env.PATH}` };
+      const dry = await corral([...rewrite, "--dry-run"], home, onPath);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /^rewritten +memory$/m);
+      assert.match(
+        dry.stdout,
+        /^rewritten +memory: --force: differs from the gateway.s "memory" in .* \(command, args/m,
+      );
       assert.match(dry.stdout, /dry run: .* not changed; it would become:\n/);
       assert.match(dry.stdout, /^[-+] /m);
       assert.equal(readFileSync(file, "utf8"), original, "unchanged on --dry-run");
       assert.deepEqual(backups(file), []);
 
-      const done = await corral(["clients", "rewrite", file, "--json", "--url", gateway.url], home);
+      const done = await corral([...rewrite, "--json"], home, onPath);
       assert.equal(done.code, 0, done.stderr);
       const report = JSON.parse(done.stdout) as {
         client: string;
@@ -266,7 +299,7 @@ describe("corral clients rewrite", () => {
       };
       assert.equal(report.client, client);
       assert.equal(readFileSync(report.backup, "utf8"), original, "the backup holds the original");
-      const rewritten = JSON.parse(readFileSync(file, "utf8")) as Record<
+      const rewritten = parseJsonc(readFileSync(file, "utf8")) as Record<
         string,
         Record<string, Record<string, unknown>>
       >;
@@ -276,7 +309,7 @@ describe("corral clients rewrite", () => {
         claude: { command: "corral", args: ["connect", "memory", "--url", gateway.url] },
         cursor: { url: memoryUrl },
         vscode: { type: "http", url: memoryUrl },
-        windsurf: { serverUrl: memoryUrl },
+        windsurf: { serverUrl: memoryUrl, disabled: false },
       }[client];
       assert.deepEqual(servers.memory, expected);
       if (client !== "claude") {
@@ -311,14 +344,162 @@ describe("corral clients rewrite", () => {
         const key = client === "vscode" ? "servers" : "mcpServers";
         assert.deepEqual(servers[name], before[key]?.[name]);
       }
-      if (client === "vscode") assert.deepEqual(rewritten.inputs, before.inputs, "other keys are kept");
+      if (client === "vscode") {
+        assert.deepEqual(rewritten.inputs, before.inputs, "other keys are kept");
+        assert.match(
+          readFileSync(file, "utf8"),
+          /\/\* A remote server over Streamable HTTP\. \*\//,
+          "comments are kept",
+        );
+      }
 
-      const again = await corral(["clients", "rewrite", file, "--url", gateway.url], home);
+      const again = await corral(rewrite, home, onPath);
       assert.equal(again.code, 0);
       assert.match(again.stdout, /nothing to rewrite/);
       assert.equal(backups(file).length, 1, "no second backup");
     });
   }
+
+  /** A client file at `at` (under a fresh folder) with `text`. */
+  const placeText = (at: string, text: string) => {
+    const home = mkdtempSync(join(tmpdir(), "corral-rewrite-"));
+    const file = join(home, at);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return { home, file };
+  };
+  const node = JSON.stringify(process.execPath);
+  const healthy = JSON.stringify(fixturePath("healthy"));
+
+  test("a client's server that differs from the gateway's of the same name is warned about and kept; --force rewrites it", async () => {
+    const { home, file } = placeText(
+      "Claude/claude_desktop_config.json",
+      `{
+  "mcpServers": {
+    "filesystem": { "command": ${node}, "args": [${healthy}] },
+    "memory": {
+      "command": ${node},
+      "args": [${JSON.stringify(fixturePath("counts-starts"))}],
+      "env": { "API_TOKEN": "s3cr3t-value" }
+    }
+  }
+}
+`,
+    );
+    const original = readFileSync(file, "utf8");
+    const rewrite = ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig, "--json"];
+    const onPath = { PATH: `${withCorral}:${process.env.PATH}` };
+    const kept = await corral(rewrite, home, onPath);
+    assert.equal(kept.code, 1, "a server left alone for differing is exit 1, as an import conflict is");
+    assert.match(
+      kept.stderr,
+      /^warning: memory: differs from the gateway's "memory" in .*corral\.json \(args, env\.API_TOKEN\): a different server of the same name; not rewritten \(--force rewrites it anyway\)$/m,
+    );
+    const report = JSON.parse(kept.stdout) as {
+      servers: { name: string; outcome: string; differences?: string[] }[];
+    };
+    assert.deepEqual(
+      report.servers.map((server) => [server.name, server.outcome, server.differences]),
+      [
+        ["filesystem", "rewritten", undefined],
+        ["memory", "skipped", ["args", "env.API_TOKEN"]],
+      ],
+    );
+    const afterKept = parseJsonc(readFileSync(file, "utf8")) as { mcpServers: Record<string, unknown> };
+    assert.deepEqual(
+      afterKept.mcpServers.memory,
+      (parseJsonc(original) as typeof afterKept).mcpServers.memory,
+    );
+    assert.doesNotMatch(kept.stdout + kept.stderr, /s3cr3t-value/, "values are never printed");
+
+    const forced = await corral([...rewrite, "--force"], home, onPath);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^warning: memory: differs .*; rewritten because of --force$/m);
+    const afterForced = parseJsonc(readFileSync(file, "utf8")) as { mcpServers: Record<string, unknown> };
+    assert.deepEqual(afterForced.mcpServers.memory, {
+      command: "corral",
+      args: ["connect", "memory", "--url", gateway.url],
+    });
+    assert.doesNotMatch(
+      readFileSync(file, "utf8"),
+      /s3cr3t-value/,
+      "the client's copy of the secret is gone",
+    );
+    assert.doesNotMatch(forced.stdout + forced.stderr, /s3cr3t-value/);
+  });
+
+  test("comments, formatting and the client's own keys survive; only the launch keys change", async () => {
+    const head = `{
+  // Cursor: my servers
+  "mcpServers": {
+    /* the shared one */
+    "memory": {`;
+    const tail = `
+    "other": { "command": "other-mcp" }, // not the gateway's
+  },
+}
+`;
+    const { home, file } = placeText(
+      "project/.cursor/mcp.json",
+      `${head}
+      "command": ${node},
+      "args": [${healthy}],
+      "alwaysAllow": ["echo"]
+    },${tail}`,
+    );
+    const result = await corral(
+      ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig],
+      home,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^rewritten +memory$/m);
+    const text = readFileSync(file, "utf8");
+    assert.equal(
+      text,
+      `${head}
+      "alwaysAllow": ["echo"],
+      "url": "${gateway.url}/servers/memory/mcp"
+    },${tail}`,
+    );
+  });
+
+  test("the command written for Claude Desktop is runnable: corral from the PATH, else node and the bin by absolute path", async () => {
+    const text = `{ "mcpServers": { "memory": { "command": ${node}, "args": [${healthy}] } } }\n`;
+    const emptyPath = mkdtempSync(join(tmpdir(), "corral-no-corral-"));
+    for (const [path, expected] of [
+      [emptyPath, [process.execPath, CORRAL_BIN]],
+      [withCorral, ["corral"]],
+    ] as const) {
+      const { home, file } = placeText("Claude/claude_desktop_config.json", text);
+      const result = await corral(
+        ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig],
+        home,
+        { PATH: path },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const warned = /^warning: corral is not on the PATH; the client will run .* connect … instead/m;
+      if (path === emptyPath) assert.match(result.stderr, warned);
+      else assert.doesNotMatch(result.stderr, warned);
+      const entry = (
+        parseJsonc(readFileSync(file, "utf8")) as {
+          mcpServers: { memory: { command: string; args: string[] } };
+        }
+      ).mcpServers.memory;
+      const [command, ...prefix] = expected;
+      assert.equal(entry.command, command);
+      assert.deepEqual(entry.args, [...prefix, "connect", "memory", "--url", gateway.url]);
+      // Start it the way the client would, with the same PATH.
+      await using bridge = runConnect([], { PATH: path }, [entry.command, ...entry.args]);
+      const answer = await bridge.request(1, "initialize", {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "claude-desktop-test", version: "0" },
+      });
+      const info = (answer.result as { serverInfo?: { name?: string } } | undefined)?.serverInfo;
+      assert.equal(info?.name, "healthy", JSON.stringify(answer));
+      bridge.end();
+    }
+  });
 
   test("no gateway at --url is exit 1 and the file is untouched; usage errors exit 2", async () => {
     const { home, file } = placeSample("cursor");
