@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -216,6 +217,103 @@ describe("corral import", () => {
       assert.deepEqual(Object.keys(servers), ["kept", ...added]);
     });
   }
+
+  test("secrets go to corral.env (0600) and corral.yaml refers to them; no value is printed; up runs the result", async () => {
+    const home = mkdtempSync(join(tmpdir(), "corral-import-secrets-"));
+    const file = join(home, "Claude", "claude_desktop_config.json");
+    mkdirSync(dirname(file), { recursive: true });
+    const secrets = ["ghp_Secret111", "Bearer sk-Secret222"];
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          github: {
+            command: process.execPath,
+            args: [fixturePath("healthy")],
+            env: { GITHUB_PERSONAL_ACCESS_TOKEN: secrets[0], LOG_LEVEL: "debug" },
+          },
+          docs: {
+            url: "https://mcp.example.com/mcp",
+            headers: { Authorization: secrets[1], "Accept-Language": "en" },
+            disabled: true,
+          },
+        },
+      }),
+    );
+    const target = join(home, "corral.yaml");
+    const envFile = join(home, "corral.env");
+    const noSecret = (text: string) => {
+      for (const secret of secrets)
+        assert.ok(!text.includes(secret.split(" ").at(-1)!), "a secret value leaked");
+    };
+
+    const dry = await corral(["import", file, "--dry-run"], home);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /^secrets GITHUB_PERSONAL_ACCESS_TOKEN, DOCS_AUTHORIZATION would go to .*corral\.env \(mode 0600; values not shown\)$/m,
+    );
+    noSecret(dry.stdout + dry.stderr);
+    assert.equal(existsSync(envFile) || existsSync(target), false, "a dry run writes nothing");
+
+    const done = await corral(["import", file], home);
+    assert.equal(done.code, 0, done.stderr);
+    noSecret(done.stdout + done.stderr);
+    assert.match(
+      done.stdout,
+      /note: github\.env\.GITHUB_PERSONAL_ACCESS_TOKEN is a secret: kept in corral\.env as \$\{GITHUB_PERSONAL_ACCESS_TOKEN\}/,
+    );
+    const yaml = readFileSync(target, "utf8");
+    noSecret(yaml);
+    const config = parse(yaml) as {
+      envFile: string;
+      servers: Record<string, { env?: object; headers?: object }>;
+    };
+    assert.equal(config.envFile, "corral.env");
+    assert.deepEqual(config.servers.github?.env, {
+      GITHUB_PERSONAL_ACCESS_TOKEN: `\${GITHUB_PERSONAL_ACCESS_TOKEN}`,
+      LOG_LEVEL: "debug",
+    });
+    assert.deepEqual(config.servers.docs?.headers, {
+      Authorization: `\${DOCS_AUTHORIZATION}`,
+      "Accept-Language": "en",
+    });
+    assert.equal(statSync(envFile).mode & 0o777, 0o600);
+    const stored = readFileSync(envFile, "utf8");
+    assert.match(stored, /^GITHUB_PERSONAL_ACCESS_TOKEN="ghp_Secret111"$/m);
+    assert.match(stored, /^DOCS_AUTHORIZATION="Bearer sk-Secret222"$/m);
+
+    const again = await corral(["import", file, "--json"], home);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((JSON.parse(again.stdout) as { secrets: string[] }).secrets, [], "nothing new to store");
+    assert.equal(readFileSync(envFile, "utf8"), stored);
+    assert.equal(readFileSync(target, "utf8"), yaml);
+
+    const valid = await corral(["validate", target], home, { GITHUB_PERSONAL_ACCESS_TOKEN: undefined });
+    assert.equal(valid.code, 0, valid.stderr);
+    await using gateway = await runCorral(["up", "--config", target, "--port", "0"], {
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: undefined, DOCS_AUTHORIZATION: undefined },
+    });
+    noSecret(gateway.stdout + gateway.stderr);
+    const mcp = await McpHttpClient.connect(`${gateway.url}/mcp`);
+    const answer = await mcp.request("tools/call", { name: "github__echo", arguments: { text: "up" } });
+    assert.deepEqual(answer.result, { content: [{ type: "text", text: "up" }] }, JSON.stringify(answer));
+    // The server's process, below corral, got the secret from corral.env.
+    gateway.sample();
+    const environments = [...gateway.seen.keys()].map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      } catch {
+        return [];
+      }
+    });
+    const wanted = `GITHUB_PERSONAL_ACCESS_TOKEN=${secrets[0]}`;
+    assert.ok(
+      environments.some((entries) => entries.includes(wanted)),
+      "the server got its secret",
+    );
+    await mcp.delete();
+  });
 
   test("usage errors exit 2; a missing file exits 1", async () => {
     const home = mkdtempSync(join(tmpdir(), "corral-import-"));
