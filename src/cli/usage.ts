@@ -104,7 +104,9 @@ Example:
   import: `Usage: corral import <client-config> [flags]
 
 Add the MCP servers of a Claude Desktop, Cursor, VS Code or Windsurf config to corral.yaml. Servers
-defined differently there are conflicts, reported and not touched (exit 1).
+defined differently there are conflicts, reported and not touched (exit 1). Secrets (env values and
+headers named like credentials) go to the config's envFile (corral.env beside it, mode 0600) and the
+YAML refers to them as \${VAR}; no secret value is printed.
 
 Flags:
   -c, --config FILE    the corral config to write (default: ./corral.yaml)
@@ -117,9 +119,13 @@ Example:
 `,
   clients: `Usage: corral clients rewrite <client-config> [flags]
 
-Point a client's MCP servers at the gateway, after a backup of its config.
+Point a client's MCP servers at the gateway, after a backup of its config. A server is rewritten only
+when the gateway's config defines it the same way; a different one is reported and kept (exit 1)
+unless --force. Comments and the client's own keys are kept.
 
 Flags:
+  -c, --config FILE    the gateway's config to compare with (default: ./corral.yaml)
+  --force              rewrite servers defined differently in the gateway's config too
   --client K           claude|cursor|vscode|windsurf (default: from the file's name and content)
   --dry-run            show what would change, change nothing
   --json               the plan as JSON
@@ -189,7 +195,7 @@ Usage:
   corral start|restart <server> [--wait [--timeout DURATION]] [--url URL] [--json]
   corral stop <server> [--url URL] [--json]
   corral import <client-config> [--config corral.yaml] [--client K] [--dry-run] [--json]
-  corral clients rewrite <client-config> [--client K] [--dry-run] [--json] [--connect-command CMD] [--url URL]
+  corral clients rewrite <client-config> [--config FILE] [--force] [--client K] [--dry-run] [--json] [--connect-command CMD] [--url URL]
             K: claude | cursor | vscode | windsurf (default: from the file's name and content)
   corral connect <server> | --all [--url URL]   stdio MCP server backed by the gateway
   corral version

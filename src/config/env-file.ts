@@ -54,3 +54,14 @@ export function parseEnvFile(text: string): { values: Record<string, string>; pr
   });
   return { values, problems };
 }
+
+/** One `NAME="value"` line that parseEnvFile reads back as exactly `value`. */
+export function formatEnvLine(name: string, value: string): string {
+  const escaped = value
+    .replaceAll("\\", "\\\\")
+    .replaceAll('"', '\\"')
+    .replaceAll("\n", "\\n")
+    .replaceAll("\r", "\\r")
+    .replaceAll("\t", "\\t");
+  return `${name}="${escaped}"`;
+}

@@ -3,8 +3,9 @@
 // a dotted path and, where the format allows, a line and column.
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
+import { readClientFileData } from "./client-file.js";
 import { type Finding, type PathSegment, parseText, type SourceDocument } from "./document.js";
-import { readEnvFiles } from "./env-files.js";
+import { readEnvFileAt, readEnvFiles } from "./env-files.js";
 import { interpolateData, interpolateString } from "./interpolate.js";
 import { createIssueReader } from "./issues.js";
 import { normaliseConfig, resolveStateDir } from "./normalise.js";
@@ -13,6 +14,7 @@ import { IGNORED_SERVER_KEYS } from "./server-schema.js";
 import type { ConfigIssue, ConfigLoadResult, LoadConfigOptions } from "./types.js";
 
 const STATE_DIR_PATH = ["gateway", "stateDir"] as const;
+const ENV_FILE_PATH = ["envFile"] as const;
 const isPath = (path: readonly PathSegment[], expected: readonly PathSegment[]) =>
   path.length === expected.length && path.every((segment, index) => segment === expected[index]);
 
@@ -75,7 +77,8 @@ export function parseConfigText(text: string, file: string, options: LoadConfigO
   const parsed = parseText(body, format);
   if (!parsed.ok) return fail(parsed.findings);
   const { document } = parsed;
-  const data = document.data;
+  const notes: Finding[] = [];
+  let data = document.data;
   if (data === null || data === undefined) return empty();
   if (typeof data !== "object" || Array.isArray(data)) {
     const got = Array.isArray(data) ? "a list" : `a ${typeof data}`;
@@ -85,9 +88,25 @@ export function parseConfigText(text: string, file: string, options: LoadConfigO
     );
   }
 
+  // Every client writes JSON; Corral's own YAML is never read this leniently.
+  if (format === "json") data = readClientFileData(data as Record<string, unknown>, notes);
+
   const findings: Finding[] = [...parsed.findings];
+  // The top-level envFile holds values for ${VAR} (as Docker Compose's .env does); the environment
+  // wins over it. Its own path may use only the environment and ${CORRAL_CONFIG_DIR}.
+  const own = { ...options.env, CORRAL_CONFIG_DIR: configDir };
+  const rawEnvFile = (data as { envFile?: unknown }).envFile;
+  let envFileText: string | undefined;
+  let fileVars: Record<string, string> = {};
+  if (typeof rawEnvFile === "string") {
+    const { value, problems } = interpolateString(rawEnvFile, own);
+    for (const message of problems) findings.push({ path: ENV_FILE_PATH, message });
+    envFileText = value;
+    if (problems.length === 0 && value !== "")
+      fileVars = readEnvFileAt(value, file, configDir, ENV_FILE_PATH, findings) ?? {};
+  }
   // The state dir is itself interpolated first, without ${CORRAL_STATE_DIR}, which it defines.
-  const vars = { ...options.env, CORRAL_CONFIG_DIR: configDir };
+  const vars = { ...fileVars, ...own };
   const rawStateDir = (data as { gateway?: { stateDir?: unknown } }).gateway?.stateDir;
   let stateDirText: string | undefined;
   if (typeof rawStateDir === "string") {
@@ -96,7 +115,8 @@ export function parseConfigText(text: string, file: string, options: LoadConfigO
     stateDirText = value;
   }
   const stateDir = resolveStateDir(configDir, stateDirText, options.overrides?.stateDir);
-  const skip = (path: readonly PathSegment[]) => isPath(path, ["inputs"]) || isPath(path, STATE_DIR_PATH);
+  const skip = (path: readonly PathSegment[]) =>
+    isPath(path, ["inputs"]) || isPath(path, STATE_DIR_PATH) || isPath(path, ENV_FILE_PATH);
   const interpolated = interpolateData(
     data,
     { ...vars, CORRAL_STATE_DIR: stateDir },
@@ -104,6 +124,7 @@ export function parseConfigText(text: string, file: string, options: LoadConfigO
     skip,
   ) as Record<string, unknown>;
   if (stateDirText !== undefined) (interpolated.gateway as Record<string, unknown>).stateDir = stateDirText;
+  if (envFileText !== undefined) interpolated.envFile = envFileText;
 
   const reader = createIssueReader();
   const checked = configFileSchema.safeParse(interpolated, { error: reader.errorMap });
@@ -119,7 +140,7 @@ export function parseConfigText(text: string, file: string, options: LoadConfigO
     overrides: options.overrides,
     readEnvFile: (server) => envFiles.get(server),
   });
-  const warnings = toIssues([...parsed.warnings, ...collectWarnings(interpolated)], file, document);
+  const warnings = toIssues([...parsed.warnings, ...notes, ...collectWarnings(interpolated)], file, document);
   return { ok: true, config, warnings };
 }
 

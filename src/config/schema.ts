@@ -75,6 +75,9 @@ export const configFileSchema = z
     servers: serverMap("Servers by name (Corral and VS Code mcp.json)."),
     mcpServers: serverMap("Servers by name (Claude Desktop, Cursor, Windsurf)."),
     gateway: gatewaySchema,
+    envFile: text({
+      description: `dotenv file (KEY=VALUE lines) with values for \${VAR} references, relative to the config file; the environment wins over it.`,
+    }),
     inputs: z.array(z.unknown()).meta({ description: "VS Code input variables; not supported, ignored." }),
   })
   .partial()

@@ -6,20 +6,24 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { parse as parseJsonc } from "jsonc-parser";
 import { parse } from "yaml";
 import { fixtureServer, writeConfig } from "../api/api-config.js";
+import { fixturePath } from "../fixtures/fixture-path.js";
 import { runConnect } from "../helpers/connect-process.js";
 import { CORRAL_BIN, type CorralRun, REPO_ROOT, runCorral } from "../helpers/corral-process.js";
 import { McpHttpClient } from "../helpers/mcp-http.js";
@@ -214,6 +218,103 @@ describe("corral import", () => {
     });
   }
 
+  test("secrets go to corral.env (0600) and corral.yaml refers to them; no value is printed; up runs the result", async () => {
+    const home = mkdtempSync(join(tmpdir(), "corral-import-secrets-"));
+    const file = join(home, "Claude", "claude_desktop_config.json");
+    mkdirSync(dirname(file), { recursive: true });
+    const secrets = ["ghp_Secret111", "Bearer sk-Secret222"];
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          github: {
+            command: process.execPath,
+            args: [fixturePath("healthy")],
+            env: { GITHUB_PERSONAL_ACCESS_TOKEN: secrets[0], LOG_LEVEL: "debug" },
+          },
+          docs: {
+            url: "https://mcp.example.com/mcp",
+            headers: { Authorization: secrets[1], "Accept-Language": "en" },
+            disabled: true,
+          },
+        },
+      }),
+    );
+    const target = join(home, "corral.yaml");
+    const envFile = join(home, "corral.env");
+    const noSecret = (text: string) => {
+      for (const secret of secrets)
+        assert.ok(!text.includes(secret.split(" ").at(-1)!), "a secret value leaked");
+    };
+
+    const dry = await corral(["import", file, "--dry-run"], home);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /^secrets GITHUB_PERSONAL_ACCESS_TOKEN, DOCS_AUTHORIZATION would go to .*corral\.env \(mode 0600; values not shown\)$/m,
+    );
+    noSecret(dry.stdout + dry.stderr);
+    assert.equal(existsSync(envFile) || existsSync(target), false, "a dry run writes nothing");
+
+    const done = await corral(["import", file], home);
+    assert.equal(done.code, 0, done.stderr);
+    noSecret(done.stdout + done.stderr);
+    assert.match(
+      done.stdout,
+      /note: github\.env\.GITHUB_PERSONAL_ACCESS_TOKEN is a secret: kept in corral\.env as \$\{GITHUB_PERSONAL_ACCESS_TOKEN\}/,
+    );
+    const yaml = readFileSync(target, "utf8");
+    noSecret(yaml);
+    const config = parse(yaml) as {
+      envFile: string;
+      servers: Record<string, { env?: object; headers?: object }>;
+    };
+    assert.equal(config.envFile, "corral.env");
+    assert.deepEqual(config.servers.github?.env, {
+      GITHUB_PERSONAL_ACCESS_TOKEN: `\${GITHUB_PERSONAL_ACCESS_TOKEN}`,
+      LOG_LEVEL: "debug",
+    });
+    assert.deepEqual(config.servers.docs?.headers, {
+      Authorization: `\${DOCS_AUTHORIZATION}`,
+      "Accept-Language": "en",
+    });
+    assert.equal(statSync(envFile).mode & 0o777, 0o600);
+    const stored = readFileSync(envFile, "utf8");
+    assert.match(stored, /^GITHUB_PERSONAL_ACCESS_TOKEN="ghp_Secret111"$/m);
+    assert.match(stored, /^DOCS_AUTHORIZATION="Bearer sk-Secret222"$/m);
+
+    const again = await corral(["import", file, "--json"], home);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((JSON.parse(again.stdout) as { secrets: string[] }).secrets, [], "nothing new to store");
+    assert.equal(readFileSync(envFile, "utf8"), stored);
+    assert.equal(readFileSync(target, "utf8"), yaml);
+
+    const valid = await corral(["validate", target], home, { GITHUB_PERSONAL_ACCESS_TOKEN: undefined });
+    assert.equal(valid.code, 0, valid.stderr);
+    await using gateway = await runCorral(["up", "--config", target, "--port", "0"], {
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: undefined, DOCS_AUTHORIZATION: undefined },
+    });
+    noSecret(gateway.stdout + gateway.stderr);
+    const mcp = await McpHttpClient.connect(`${gateway.url}/mcp`);
+    const answer = await mcp.request("tools/call", { name: "github__echo", arguments: { text: "up" } });
+    assert.deepEqual(answer.result, { content: [{ type: "text", text: "up" }] }, JSON.stringify(answer));
+    // The server's process, below corral, got the secret from corral.env.
+    gateway.sample();
+    const environments = [...gateway.seen.keys()].map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      } catch {
+        return [];
+      }
+    });
+    const wanted = `GITHUB_PERSONAL_ACCESS_TOKEN=${secrets[0]}`;
+    assert.ok(
+      environments.some((entries) => entries.includes(wanted)),
+      "the server got its secret",
+    );
+    await mcp.delete();
+  });
+
   test("usage errors exit 2; a missing file exits 1", async () => {
     const home = mkdtempSync(join(tmpdir(), "corral-import-"));
     assert.equal((await corral(["import"], home)).code, 2);
@@ -225,8 +326,22 @@ describe("corral import", () => {
   });
 });
 
+/** A folder holding an executable `corral` that runs this checkout's bin, for PATH. */
+function corralOnPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "corral-path-"));
+  const shim = join(dir, "corral");
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CORRAL_BIN)} "$@"\n`,
+  );
+  chmodSync(shim, 0o755);
+  return dir;
+}
+
 describe("corral clients rewrite", () => {
   let gateway: CorralRun;
+  let gatewayConfig: string;
+  const withCorral = corralOnPath();
 
   before(async () => {
     // Servers named like the samples' (the tests care about names and reachability, not tools).
@@ -236,6 +351,7 @@ describe("corral clients rewrite", () => {
       github: fixtureServer("healthy"),
       "sequential-thinking": fixtureServer("healthy"),
     }));
+    gatewayConfig = path;
     gateway = await runCorral(["up", "--config", path]);
   });
   after(async () => {
@@ -249,15 +365,30 @@ describe("corral clients rewrite", () => {
     test(`${client}: --dry-run prints the diff and changes nothing; then a backup and the rewrite`, async () => {
       const { home, file } = placeSample(client);
       const original = readFileSync(file, "utf8");
-      const dry = await corral(["clients", "rewrite", file, "--dry-run", "--url", gateway.url], home);
+      // The samples' servers are npx packages, the gateway's are fixtures of the same names: --force.
+      const rewrite = [
+        "clients",
+        "rewrite",
+        file,
+        "--url",
+        gateway.url,
+        "--config",
+        gatewayConfig,
+        "--force",
+      ];
+      const onPath = { PATH: `${withCorral}:${process.env.PATH}` };
+      const dry = await corral([...rewrite, "--dry-run"], home, onPath);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /^rewritten +memory$/m);
+      assert.match(
+        dry.stdout,
+        /^rewritten +memory: --force: differs from the gateway.s "memory" in .* \(command, args/m,
+      );
       assert.match(dry.stdout, /dry run: .* not changed; it would become:\n/);
       assert.match(dry.stdout, /^[-+] /m);
       assert.equal(readFileSync(file, "utf8"), original, "unchanged on --dry-run");
       assert.deepEqual(backups(file), []);
 
-      const done = await corral(["clients", "rewrite", file, "--json", "--url", gateway.url], home);
+      const done = await corral([...rewrite, "--json"], home, onPath);
       assert.equal(done.code, 0, done.stderr);
       const report = JSON.parse(done.stdout) as {
         client: string;
@@ -266,7 +397,7 @@ describe("corral clients rewrite", () => {
       };
       assert.equal(report.client, client);
       assert.equal(readFileSync(report.backup, "utf8"), original, "the backup holds the original");
-      const rewritten = JSON.parse(readFileSync(file, "utf8")) as Record<
+      const rewritten = parseJsonc(readFileSync(file, "utf8")) as Record<
         string,
         Record<string, Record<string, unknown>>
       >;
@@ -276,7 +407,7 @@ describe("corral clients rewrite", () => {
         claude: { command: "corral", args: ["connect", "memory", "--url", gateway.url] },
         cursor: { url: memoryUrl },
         vscode: { type: "http", url: memoryUrl },
-        windsurf: { serverUrl: memoryUrl },
+        windsurf: { serverUrl: memoryUrl, disabled: false },
       }[client];
       assert.deepEqual(servers.memory, expected);
       if (client !== "claude") {
@@ -311,14 +442,162 @@ describe("corral clients rewrite", () => {
         const key = client === "vscode" ? "servers" : "mcpServers";
         assert.deepEqual(servers[name], before[key]?.[name]);
       }
-      if (client === "vscode") assert.deepEqual(rewritten.inputs, before.inputs, "other keys are kept");
+      if (client === "vscode") {
+        assert.deepEqual(rewritten.inputs, before.inputs, "other keys are kept");
+        assert.match(
+          readFileSync(file, "utf8"),
+          /\/\* A remote server over Streamable HTTP\. \*\//,
+          "comments are kept",
+        );
+      }
 
-      const again = await corral(["clients", "rewrite", file, "--url", gateway.url], home);
+      const again = await corral(rewrite, home, onPath);
       assert.equal(again.code, 0);
       assert.match(again.stdout, /nothing to rewrite/);
       assert.equal(backups(file).length, 1, "no second backup");
     });
   }
+
+  /** A client file at `at` (under a fresh folder) with `text`. */
+  const placeText = (at: string, text: string) => {
+    const home = mkdtempSync(join(tmpdir(), "corral-rewrite-"));
+    const file = join(home, at);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return { home, file };
+  };
+  const node = JSON.stringify(process.execPath);
+  const healthy = JSON.stringify(fixturePath("healthy"));
+
+  test("a client's server that differs from the gateway's of the same name is warned about and kept; --force rewrites it", async () => {
+    const { home, file } = placeText(
+      "Claude/claude_desktop_config.json",
+      `{
+  "mcpServers": {
+    "filesystem": { "command": ${node}, "args": [${healthy}] },
+    "memory": {
+      "command": ${node},
+      "args": [${JSON.stringify(fixturePath("counts-starts"))}],
+      "env": { "API_TOKEN": "s3cr3t-value" }
+    }
+  }
+}
+`,
+    );
+    const original = readFileSync(file, "utf8");
+    const rewrite = ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig, "--json"];
+    const onPath = { PATH: `${withCorral}:${process.env.PATH}` };
+    const kept = await corral(rewrite, home, onPath);
+    assert.equal(kept.code, 1, "a server left alone for differing is exit 1, as an import conflict is");
+    assert.match(
+      kept.stderr,
+      /^warning: memory: differs from the gateway's "memory" in .*corral\.json \(args, env\.API_TOKEN\): a different server of the same name; not rewritten \(--force rewrites it anyway\)$/m,
+    );
+    const report = JSON.parse(kept.stdout) as {
+      servers: { name: string; outcome: string; differences?: string[] }[];
+    };
+    assert.deepEqual(
+      report.servers.map((server) => [server.name, server.outcome, server.differences]),
+      [
+        ["filesystem", "rewritten", undefined],
+        ["memory", "skipped", ["args", "env.API_TOKEN"]],
+      ],
+    );
+    const afterKept = parseJsonc(readFileSync(file, "utf8")) as { mcpServers: Record<string, unknown> };
+    assert.deepEqual(
+      afterKept.mcpServers.memory,
+      (parseJsonc(original) as typeof afterKept).mcpServers.memory,
+    );
+    assert.doesNotMatch(kept.stdout + kept.stderr, /s3cr3t-value/, "values are never printed");
+
+    const forced = await corral([...rewrite, "--force"], home, onPath);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^warning: memory: differs .*; rewritten because of --force$/m);
+    const afterForced = parseJsonc(readFileSync(file, "utf8")) as { mcpServers: Record<string, unknown> };
+    assert.deepEqual(afterForced.mcpServers.memory, {
+      command: "corral",
+      args: ["connect", "memory", "--url", gateway.url],
+    });
+    assert.doesNotMatch(
+      readFileSync(file, "utf8"),
+      /s3cr3t-value/,
+      "the client's copy of the secret is gone",
+    );
+    assert.doesNotMatch(forced.stdout + forced.stderr, /s3cr3t-value/);
+  });
+
+  test("comments, formatting and the client's own keys survive; only the launch keys change", async () => {
+    const head = `{
+  // Cursor: my servers
+  "mcpServers": {
+    /* the shared one */
+    "memory": {`;
+    const tail = `
+    "other": { "command": "other-mcp" }, // not the gateway's
+  },
+}
+`;
+    const { home, file } = placeText(
+      "project/.cursor/mcp.json",
+      `${head}
+      "command": ${node},
+      "args": [${healthy}],
+      "alwaysAllow": ["echo"]
+    },${tail}`,
+    );
+    const result = await corral(
+      ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig],
+      home,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^rewritten +memory$/m);
+    const text = readFileSync(file, "utf8");
+    assert.equal(
+      text,
+      `${head}
+      "alwaysAllow": ["echo"],
+      "url": "${gateway.url}/servers/memory/mcp"
+    },${tail}`,
+    );
+  });
+
+  test("the command written for Claude Desktop is runnable: corral from the PATH, else node and the bin by absolute path", async () => {
+    const text = `{ "mcpServers": { "memory": { "command": ${node}, "args": [${healthy}] } } }\n`;
+    const emptyPath = mkdtempSync(join(tmpdir(), "corral-no-corral-"));
+    for (const [path, expected] of [
+      [emptyPath, [process.execPath, CORRAL_BIN]],
+      [withCorral, ["corral"]],
+    ] as const) {
+      const { home, file } = placeText("Claude/claude_desktop_config.json", text);
+      const result = await corral(
+        ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig],
+        home,
+        { PATH: path },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const warned = /^warning: corral is not on the PATH; the client will run .* connect … instead/m;
+      if (path === emptyPath) assert.match(result.stderr, warned);
+      else assert.doesNotMatch(result.stderr, warned);
+      const entry = (
+        parseJsonc(readFileSync(file, "utf8")) as {
+          mcpServers: { memory: { command: string; args: string[] } };
+        }
+      ).mcpServers.memory;
+      const [command, ...prefix] = expected;
+      assert.equal(entry.command, command);
+      assert.deepEqual(entry.args, [...prefix, "connect", "memory", "--url", gateway.url]);
+      // Start it the way the client would, with the same PATH.
+      await using bridge = runConnect([], { PATH: path }, [entry.command, ...entry.args]);
+      const answer = await bridge.request(1, "initialize", {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "claude-desktop-test", version: "0" },
+      });
+      const info = (answer.result as { serverInfo?: { name?: string } } | undefined)?.serverInfo;
+      assert.equal(info?.name, "healthy", JSON.stringify(answer));
+      bridge.end();
+    }
+  });
 
   test("no gateway at --url is exit 1 and the file is untouched; usage errors exit 2", async () => {
     const { home, file } = placeSample("cursor");

@@ -32,7 +32,7 @@ const cases: Case[] = [
     path: "extra",
     line: 3,
     column: 1,
-    message: "unknown key; allowed here: $schema, version, servers, mcpServers, gateway, inputs",
+    message: "unknown key; allowed here: $schema, version, servers, mcpServers, gateway, envFile, inputs",
   },
   {
     name: "misspelt top-level key",

@@ -22,8 +22,14 @@ export interface ConnectRun extends AsyncDisposable {
   end(): void;
 }
 
-export function runConnect(args: readonly string[], env: Record<string, string> = {}): ConnectRun {
-  const child = spawn(process.execPath, [CORRAL_BIN, "connect", ...args], {
+/** `launch` is how the client starts it: by default this node running bin/corral.js connect. */
+export function runConnect(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  launch: readonly string[] = [process.execPath, CORRAL_BIN, "connect"],
+): ConnectRun {
+  const [command = process.execPath, ...prefix] = launch;
+  const child = spawn(command, [...prefix, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],

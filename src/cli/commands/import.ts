@@ -1,10 +1,11 @@
 // `corral import <client-config>`: adds the MCP servers of a Claude Desktop, Cursor, VS Code or
 // Windsurf config to corral.yaml. Servers already there with the same definition are left alone;
 // ones defined differently are conflicts, reported and not touched (exit 1). The YAML file keeps its
-// comments and order, and an existing one is backed up before it changes.
+// comments and order, and an existing one is backed up before it changes. Secrets (env values and
+// headers named like credentials) go to the envFile beside it, mode 0600, and the YAML refers to them.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isMap, parseDocument } from "yaml";
 import { replaceFile } from "../backup-write.js";
@@ -15,6 +16,7 @@ import {
   toCorralServer,
   toServerName,
 } from "../client-configs.js";
+import { SecretStore, writeSecrets } from "../import-secrets.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
 import { diffLines } from "../text-diff.js";
 
@@ -22,6 +24,8 @@ const USAGE =
   "usage: corral import <client-config> [--config corral.yaml] [--client claude|cursor|vscode|windsurf] [--dry-run] [--json]";
 
 type Outcome = "added" | "unchanged" | "conflict";
+
+const DEFAULT_ENV_FILE = "corral.env";
 
 interface ImportedServer {
   readonly name: string;
@@ -88,27 +92,54 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
   const map = document.get(key);
   if (isMap(map)) map.flow = false;
 
+  // Secrets go to the config's envFile (its own, or corral.env beside it), never into the YAML.
+  const declared = document.get("envFile");
+  const envFile = typeof declared === "string" && declared !== "" ? declared : DEFAULT_ENV_FILE;
+  const envPath = resolve(dirname(target), envFile);
+  const secrets = await SecretStore.open(envPath);
+
   const results: ImportedServer[] = [];
   for (const [clientName, entry] of Object.entries(client.servers)) {
     const name = toServerName(clientName);
-    const { server, notes } = toCorralServer(name, typeof entry === "object" && entry !== null ? entry : {});
+    const converted = toCorralServer(name, typeof entry === "object" && entry !== null ? entry : {});
+    const { server, moved, commit } = secrets.extract(name, converted.server);
     const existing = document.getIn([key, name]);
     let outcome: Outcome = "added";
     if (existing !== undefined) {
       const current = (existing as { toJSON?: () => unknown }).toJSON?.() ?? existing;
       outcome = canonical(current) === canonical(server) ? "unchanged" : "conflict";
-    } else document.setIn([key, name], document.createNode(server));
+    } else {
+      document.setIn([key, name], document.createNode(server));
+      commit();
+    }
+    const notes = [...converted.notes];
+    if (outcome === "added") {
+      for (const secret of moved)
+        notes.push(`${secret.from} is a secret: kept in ${envFile} as \${${secret.variable}}`);
+    }
     results.push({ name, ...(name === clientName ? {} : { from: clientName }), outcome, notes });
+  }
+  const added = secrets.added;
+  if (added.size > 0 && declared === undefined) {
+    const pair = document.createPair("envFile", envFile);
+    pair.key = document.createNode("envFile");
+    (pair.key as { commentBefore?: string }).commentBefore =
+      ` Values for \${VAR} references (secrets: mode 0600, keep it out of version control).`;
+    const root = document.contents;
+    if (isMap(root)) root.items.unshift(pair as (typeof root.items)[number]);
   }
   const after = document.toString();
   const changed = after !== before && results.some((result) => result.outcome === "added");
   const dryRun = values["dry-run"] === true;
+  // The secrets first: a corral.yaml that refers to them must not exist without them.
+  if (changed && !dryRun && added.size > 0) await writeSecrets(envPath, added);
   // An existing corral.yaml is someone's work: keep a copy before changing it.
   const backup = changed && !dryRun ? await replaceFile(target, after, before !== "") : undefined;
+  const secretNames = [...added.keys()];
 
   if (values.json === true) {
     io.stdout(
-      `${JSON.stringify({ source: sourcePath, client: client.kind, target, dryRun, written: changed && !dryRun, backup: backup ?? null, servers: results }, null, 2)}\n`,
+      `${JSON.stringify({ source: sourcePath, client: client.kind, target, envFile: secretNames.length > 0 ? envPath : null, secrets: secretNames, dryRun, written: changed && !dryRun, backup: backup ?? null, servers: results }, null, 2)}\n`,
     );
   } else {
     for (const result of results) {
@@ -119,6 +150,10 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
           : `${result.outcome.padEnd(10)} ${result.name}${renamed}`;
       io.stdout(`${what}\n`);
       for (const note of result.notes) io.stdout(`           note: ${note}\n`);
+    }
+    if (secretNames.length > 0) {
+      const verb = dryRun ? "would go" : "went";
+      io.stdout(`secrets ${secretNames.join(", ")} ${verb} to ${envPath} (mode 0600; values not shown)\n`);
     }
     if (dryRun)
       io.stdout(
