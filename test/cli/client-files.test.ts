@@ -71,6 +71,9 @@ describe("a client's file as the gateway's config", () => {
       assert.equal(valid.status, 0, valid.stderr);
       assert.match(valid.stdout, /: ok, \d servers? \(memory/);
       assert.match(valid.stderr, /ignored, client-only settings \(see docs\/config\.md\): /);
+      // A note about the client's own keys is a warning, not counted as an error.
+      assert.match(valid.stderr, /^1 warning$/m);
+      assert.doesNotMatch(valid.stderr, /\berrors?\b/);
 
       await using gateway = await runCorral(["up", "--config", file, "--port", "0"]);
       const mcp = await McpHttpClient.connect(`${gateway.url}/mcp`);

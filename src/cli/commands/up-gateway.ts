@@ -73,7 +73,7 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     return EXIT_FAILURE;
   }
   const { config } = loaded;
-  if (loaded.warnings.length > 0) io.stderr(`${formatConfigIssues(loaded.warnings)}\n`);
+  if (loaded.warnings.length > 0) io.stderr(`${formatConfigIssues(loaded.warnings, "warning")}\n`);
 
   const requested = run.containment ?? io.env.CORRAL_CONTAINMENT ?? "auto";
   if (requested !== "auto" && !(CONTAINMENT_KINDS as readonly string[]).includes(requested)) {

@@ -31,7 +31,7 @@ export async function runValidate(argv: readonly string[], io: CliIo): Promise<n
     io.stderr(`${formatConfigIssues(result.issues)}\n`);
     return EXIT_FAILURE;
   }
-  if (result.warnings.length > 0) io.stderr(`${formatConfigIssues(result.warnings)}\n`);
+  if (result.warnings.length > 0) io.stderr(`${formatConfigIssues(result.warnings, "warning")}\n`);
   const count = result.config.servers.length;
   io.stdout(
     `${path}: ok, ${count} server${count === 1 ? "" : "s"} (${result.config.servers.map((s) => s.name).join(", ")})\n`,
