@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from "../../config/runtime.js";
 import { CorralError } from "../../core/index.js";
 import { fetchJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
+import { formatNextTry } from "../next-try.js";
 
 export const DEFAULT_WAIT_MS = 60_000;
 const POLL_INTERVAL_MS = 250;
@@ -62,7 +63,7 @@ export function createLifecycleCommand(action: "start" | "stop" | "restart") {
     io.stdout(
       values.json === true
         ? `${JSON.stringify(final, null, 2)}\n`
-        : `${name}: ${final.state} (${final.reason})\n`,
+        : `${name}: ${final.state} (${final.reason}${formatNextTry(final, Date.now())})\n`,
     );
     if (UP.has(final.state)) return EXIT_OK;
     if (DOWN.has(final.state)) return EXIT_FAILURE;

@@ -1,9 +1,9 @@
 // `corral ps`: the servers of a running gateway as a table (or --json), like `docker ps`.
 import { parseArgs } from "node:util";
 import type { InstanceView, ServerView } from "../../api/index.js";
-import { formatDuration } from "../../supervisor/index.js";
 import { fetchJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_OK } from "../io.js";
+import { formatNextTry } from "../next-try.js";
 import { formatBytes, formatTable, formatUptime } from "../table.js";
 
 export async function runPs(argv: readonly string[], io: CliIo): Promise<number> {
@@ -41,16 +41,6 @@ export async function runPs(argv: readonly string[], io: CliIo): Promise<number>
   });
   io.stdout(formatTable(["NAME", "STATE", "INST", "PID", "UPTIME", "RESTARTS", "MEMORY", "TOOLS", ""], rows));
   return EXIT_OK;
-}
-
-/** "; next try in 2.4s" for a server in backoff: counted down now, never frozen into the reason. */
-export function formatNextTry(server: ServerView, now: number): string {
-  if (server.state !== "backoff") return "";
-  const next = server.instances
-    .map((instance) => (instance.nextAttemptAt === null ? Number.NaN : Date.parse(instance.nextAttemptAt)))
-    .filter((at) => !Number.isNaN(at))
-    .sort((a, b) => a - b)[0];
-  return next === undefined ? "" : `; next try in ${formatDuration(Math.max(0, next - now))}`;
 }
 
 /** "42 MiB", or against its limit: "42 MiB / 256 MiB", "… (advisory)" when only polling keeps it. */
