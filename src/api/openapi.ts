@@ -60,6 +60,10 @@ const schemas: Record<string, Schema> = {
         state: nullable("string", { description: "503 and 409: the server's state." }),
         reason: nullable("string", { description: "503: why it is in that state." }),
         retryAt: nullable("string", { format: "date-time", description: "503: the next restart attempt." }),
+        held: {
+          type: "boolean",
+          description: "503: true when an operator stopped the server (start it to use it again).",
+        },
         errors: { type: "array", items: ref("ArgumentProblem"), description: "400 INVALID_ARGUMENTS" },
         rpcError: { type: "object", description: "502 UPSTREAM_ERROR: the server's JSON-RPC error." },
         allow: { type: "string", description: "405: the methods the path takes (also the Allow header)." },
@@ -115,6 +119,10 @@ const schemas: Record<string, Schema> = {
     instances: { type: "array", items: ref("Instance") },
     tools: nullable("integer", { description: "Exposed tools; null until the list was fetched." }),
     lastError: nullable("string"),
+    held: {
+      type: "boolean",
+      description: "Stopped by an operator: nothing starts it until start or restart.",
+    },
   }),
   ServerList: object({
     servers: { type: "array", items: ref("Server") },

@@ -94,11 +94,18 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         return;
       }
       const instances = supervisor.getServer(name)?.instances ?? [];
+      const held = supervisor.holdOf(name) !== undefined;
       if (action === "start") {
         if (config?.mode === "per-session") {
-          conflict(
-            `server "${name}" is per-session: its instances start with MCP client sessions on /servers/${name}/mcp`,
-          );
+          // Its instances start with client sessions; starting it only ends an operator's stop.
+          if (!held) {
+            conflict(
+              `server "${name}" is per-session: its instances start with MCP client sessions on /servers/${name}/mcp`,
+            );
+            return;
+          }
+          supervisor.startServer(name);
+          answer(202);
           return;
         }
         if (instances.some((instance) => instance.state === "stopping")) {
@@ -106,13 +113,16 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
           return;
         }
         // Already running (or waiting to retry, which restart cuts short): nothing to do.
-        if (instances.length > 0 && instances.every((instance) => RUNNING.has(instance.state))) {
+        if (!held && instances.length > 0 && instances.every((instance) => RUNNING.has(instance.state))) {
           answer(200);
           return;
         }
         supervisor.startServer(name);
       } else if (action === "stop") {
-        if (instances.every((instance) => instance.state === "stopped")) {
+        // A stop holds (docs/api.md): stopping a stopped server still keeps use from starting it.
+        // A disabled server never starts anyway.
+        const stopped = instances.every((instance) => instance.state === "stopped");
+        if (stopped && (held || config?.disabled === true)) {
           answer(200);
           return;
         }

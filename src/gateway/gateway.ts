@@ -102,6 +102,7 @@ export class Gateway {
       protocolVersion,
       clientCapabilities: (params.capabilities as Record<string, unknown> | undefined) ?? {},
       clientInfo: params.clientInfo,
+      onDetached: () => this.upstreams.noticeSlotChange(),
     });
     let result: Record<string, unknown>;
     if (scope.kind === "server") {
@@ -237,6 +238,8 @@ export class Gateway {
           SERVER_REQUEST_TIMEOUT_MS,
           signal,
         ),
+      detachedSince: () => session.detachedSince,
+      end: (reason) => this.closeSession(session.id, reason),
     };
   }
 

@@ -79,6 +79,7 @@ describe("REST routes", () => {
     const kinds = servers[0] as ServerView;
     assert.deepEqual(Object.keys(kinds).sort(), [
       "desiredInstances",
+      "held",
       "instances",
       "lastError",
       "mode",
