@@ -233,9 +233,16 @@ const schemas: Record<string, Schema> = {
   }),
   Readiness: object({
     ready: { type: "boolean" },
-    pending: {
+    readiness: {
+      description: "gateway.readiness: all, any, or the listed servers.",
+      oneOf: [
+        { type: "string", enum: ["all", "any"] },
+        { type: "array", items: { type: "string" } },
+      ],
+    },
+    notReady: {
       type: "array",
-      description: "Eager servers neither ready nor failed yet.",
+      description: "Counted servers that cannot take requests now, and why.",
       items: object({ name: { type: "string" }, state: ref("State"), reason: { type: "string" } }),
     },
   }),
@@ -281,10 +288,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       "/readyz": {
         get: {
           operationId: "ready",
-          summary: "Every eager server is ready or failed with a reason (no Host check).",
+          summary: "The servers gateway.readiness counts can take requests (no Host check).",
           responses: {
             "200": json(ref("Readiness"), "Ready."),
-            "503": json(ref("Readiness"), "Still starting."),
+            "503": json(ref("Readiness"), "Not ready: notReady says which servers and why."),
           },
         },
       },

@@ -12,6 +12,7 @@ import { type RestError, sendJson, sendRestError } from "./error-responses.js";
 import { executeRequest, parseExecuteRequest } from "./execute.js";
 import { followLogs, parseLogsQuery, tailLines } from "./logs.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { viewReadiness } from "./readiness-view.js";
 import type { RestContext, RestRoute } from "./rest-router.js";
 import { viewServer } from "./server-views.js";
 import { viewStatus } from "./status-view.js";
@@ -142,23 +143,8 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       method: "GET",
       path: "/readyz",
       handle: ({ response }) => {
-        // Ready once every eager server has either come up or failed with a reason. Eager servers are
-        // started before the gateway listens, so one that is `stopped` now was stopped on purpose
-        // (by an operator, or as idle): waiting for it would keep the gateway unready for good.
-        const pending = supervisor
-          .listServers()
-          .filter((server) => server.start === "eager" && server.mode === "shared")
-          .filter((server) => server.state === "starting" || server.state === "backoff")
-          .filter((server) => !disabled().has(server.name));
-        const body = {
-          ready: pending.length === 0,
-          pending: pending.map((server) => ({
-            name: server.name,
-            state: server.state,
-            reason: server.reason,
-          })),
-        };
-        sendJson(response, pending.length === 0 ? 200 : 503, body);
+        const view = viewReadiness(supervisor.listServers(), disabled(), deps.gatewayConfig.readiness);
+        sendJson(response, view.ready ? 200 : 503, view);
       },
     },
     {
