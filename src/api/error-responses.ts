@@ -89,6 +89,7 @@ export function restErrorOfRpc(server: string, error: JsonRpcErrorObject): RestE
             state: data.state ?? null,
             reason: data.reason ?? null,
             retryAt: data.retryAt ?? null,
+            ...(data.held === true ? { held: true } : {}),
           },
         };
       case GATEWAY_ERROR.serverExited:

@@ -60,6 +60,10 @@ const schemas: Record<string, Schema> = {
         state: nullable("string", { description: "503 and 409: the server's state." }),
         reason: nullable("string", { description: "503: why it is in that state." }),
         retryAt: nullable("string", { format: "date-time", description: "503: the next restart attempt." }),
+        held: {
+          type: "boolean",
+          description: "503: true when an operator stopped the server (start it to use it again).",
+        },
         errors: { type: "array", items: ref("ArgumentProblem"), description: "400 INVALID_ARGUMENTS" },
         rpcError: { type: "object", description: "502 UPSTREAM_ERROR: the server's JSON-RPC error." },
         allow: { type: "string", description: "405: the methods the path takes (also the Allow header)." },
@@ -126,6 +130,10 @@ const schemas: Record<string, Schema> = {
     instances: { type: "array", items: ref("Instance") },
     tools: nullable("integer", { description: "Exposed tools; null until the list was fetched." }),
     lastError: nullable("string"),
+    held: {
+      type: "boolean",
+      description: "Stopped by an operator: nothing starts it until start or restart.",
+    },
   }),
   ServerList: object({
     servers: { type: "array", items: ref("Server") },
@@ -236,9 +244,16 @@ const schemas: Record<string, Schema> = {
   }),
   Readiness: object({
     ready: { type: "boolean" },
-    pending: {
+    readiness: {
+      description: "gateway.readiness: all, any, or the listed servers.",
+      oneOf: [
+        { type: "string", enum: ["all", "any"] },
+        { type: "array", items: { type: "string" } },
+      ],
+    },
+    notReady: {
       type: "array",
-      description: "Eager servers neither ready nor failed yet.",
+      description: "Counted servers that cannot take requests now, and why.",
       items: object({ name: { type: "string" }, state: ref("State"), reason: { type: "string" } }),
     },
   }),
@@ -284,10 +299,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       "/readyz": {
         get: {
           operationId: "ready",
-          summary: "Every eager server is ready or failed with a reason (no Host check).",
+          summary: "The servers gateway.readiness counts can take requests (no Host check).",
           responses: {
             "200": json(ref("Readiness"), "Ready."),
-            "503": json(ref("Readiness"), "Still starting."),
+            "503": json(ref("Readiness"), "Not ready: notReady says which servers and why."),
           },
         },
       },

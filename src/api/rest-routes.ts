@@ -12,6 +12,7 @@ import { type RestError, sendJson, sendRestError } from "./error-responses.js";
 import { executeRequest, parseExecuteRequest } from "./execute.js";
 import { followLogs, parseLogsQuery, tailLines } from "./logs.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { viewReadiness } from "./readiness-view.js";
 import type { RestContext, RestRoute } from "./rest-router.js";
 import { viewServer } from "./server-views.js";
 import { viewStatus } from "./status-view.js";
@@ -94,11 +95,18 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         return;
       }
       const instances = supervisor.getServer(name)?.instances ?? [];
+      const held = supervisor.holdOf(name) !== undefined;
       if (action === "start") {
         if (config?.mode === "per-session") {
-          conflict(
-            `server "${name}" is per-session: its instances start with MCP client sessions on /servers/${name}/mcp`,
-          );
+          // Its instances start with client sessions; starting it only ends an operator's stop.
+          if (!held) {
+            conflict(
+              `server "${name}" is per-session: its instances start with MCP client sessions on /servers/${name}/mcp`,
+            );
+            return;
+          }
+          supervisor.startServer(name);
+          answer(202);
           return;
         }
         if (instances.some((instance) => instance.state === "stopping")) {
@@ -106,13 +114,16 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
           return;
         }
         // Already running (or waiting to retry, which restart cuts short): nothing to do.
-        if (instances.length > 0 && instances.every((instance) => RUNNING.has(instance.state))) {
+        if (!held && instances.length > 0 && instances.every((instance) => RUNNING.has(instance.state))) {
           answer(200);
           return;
         }
         supervisor.startServer(name);
       } else if (action === "stop") {
-        if (instances.every((instance) => instance.state === "stopped")) {
+        // A stop holds (docs/api.md): stopping a stopped server still keeps use from starting it.
+        // A disabled server never starts anyway.
+        const stopped = instances.every((instance) => instance.state === "stopped");
+        if (stopped && (held || config?.disabled === true)) {
           answer(200);
           return;
         }
@@ -132,23 +143,8 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       method: "GET",
       path: "/readyz",
       handle: ({ response }) => {
-        // Ready once every eager server has either come up or failed with a reason. Eager servers are
-        // started before the gateway listens, so one that is `stopped` now was stopped on purpose
-        // (by an operator, or as idle): waiting for it would keep the gateway unready for good.
-        const pending = supervisor
-          .listServers()
-          .filter((server) => server.start === "eager" && server.mode === "shared")
-          .filter((server) => server.state === "starting" || server.state === "backoff")
-          .filter((server) => !disabled().has(server.name));
-        const body = {
-          ready: pending.length === 0,
-          pending: pending.map((server) => ({
-            name: server.name,
-            state: server.state,
-            reason: server.reason,
-          })),
-        };
-        sendJson(response, pending.length === 0 ? 200 : 503, body);
+        const view = viewReadiness(supervisor.listServers(), disabled(), deps.gatewayConfig.readiness);
+        sendJson(response, view.ready ? 200 : 503, view);
       },
     },
     {

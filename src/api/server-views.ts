@@ -43,6 +43,8 @@ export interface ServerView {
   /** Tools the server exposes through the gateway; null until its list was fetched. */
   readonly tools: number | null;
   readonly lastError: string | null;
+  /** Stopped by an operator: use starts nothing until `start` or `restart` (the reason says so). */
+  readonly held: boolean;
 }
 
 export function viewInstance(status: InstanceStatus, usage: ProcessUsage | undefined): InstanceView {
@@ -92,5 +94,6 @@ export function viewServer(
     ),
     tools: toolCount,
     lastError: lastError ?? null,
+    held: status.hold !== undefined,
   };
 }

@@ -124,6 +124,7 @@ export function normaliseConfig(file: ConfigFile, context: NormaliseContext): Co
     allowedOrigins: gateway.allowedOrigins ?? [],
     maxBodyBytes: gateway.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
     sessionIdleTimeoutMs: gateway.sessionIdleTimeout ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS,
+    readiness: gateway.readiness ?? "all",
   };
   const entries = file.servers ?? file.mcpServers ?? {};
   const servers = context.serverOrder

@@ -9,8 +9,18 @@ import {
   DEFAULT_STATE_DIR,
   SERVER_NAME_PATTERN,
 } from "./defaults.js";
-import { describeType, finiteDuration, integer, isMap, size, stringList, text } from "./schema-values.js";
+import {
+  describeType,
+  describeValue,
+  finiteDuration,
+  integer,
+  isMap,
+  size,
+  stringList,
+  text,
+} from "./schema-values.js";
 import { serverSchema } from "./server-schema.js";
+import { suggestWord } from "./suggest.js";
 
 const SEPARATOR_PATTERN = /^[A-Za-z0-9_.-]{1,8}$/;
 
@@ -43,6 +53,27 @@ const gatewaySchema = z
       description: "A client session with no request and no open stream for this long is ended. Default 1h.",
       positive: true,
     }),
+    readiness: z
+      .union(
+        [
+          z.enum(["all", "any"]),
+          z.array(z.string(), { error: "expected a list of server names" }).min(1, {
+            error: "list at least one server, or use all or any",
+          }),
+        ],
+        {
+          error: (issue) => {
+            const hint =
+              typeof issue.input === "string" ? suggestWord(issue.input, ["all", "any"]) : undefined;
+            return `expected all, any or a list of server names, got ${describeValue(issue.input)}${hint === undefined ? "" : `; did you mean "${hint}"?`}`;
+          },
+        },
+      )
+      .meta({
+        description:
+          "When /readyz answers 200: all (every enabled eager shared server not stopped by an operator can take requests), any (at least one of them can), or a list of server names (each of them can; lazy and per-session servers count only when listed).",
+        default: "all",
+      }),
     separator: z
       .string()
       .regex(SEPARATOR_PATTERN, {
@@ -68,6 +99,26 @@ const serverMap = (description: string) =>
     .nullable()
     .meta({ description });
 
+/** Every server a `gateway.readiness` list names must exist: a typo would make /readyz wait forever. */
+function checkReadinessNames(
+  file: { servers?: unknown; mcpServers?: unknown; gateway?: { readiness?: unknown } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const listed = file.gateway?.readiness;
+  if (!Array.isArray(listed)) return;
+  const servers = isMap(file.servers) ? file.servers : isMap(file.mcpServers) ? file.mcpServers : {};
+  const names = Object.keys(servers);
+  listed.forEach((name: unknown, index) => {
+    if (typeof name !== "string" || names.includes(name)) return;
+    const hint = suggestWord(name, names);
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "readiness", index],
+      message: `no server named "${name}"${hint === undefined ? `; servers: ${names.join(", ") || "none"}` : `; did you mean "${hint}"?`}`,
+    });
+  });
+}
+
 export const configFileSchema = z
   .strictObject({
     $schema: z.string().meta({ description: "JSON Schema of this file, for editors." }),
@@ -90,6 +141,7 @@ export const configFileSchema = z
           message: `use "servers" or "mcpServers", not both`,
         });
       }
+      checkReadinessNames(file, ctx);
       const separator =
         typeof file.gateway?.separator === "string" ? file.gateway.separator : DEFAULT_SEPARATOR;
       for (const key of ["servers", "mcpServers"] as const) {

@@ -111,7 +111,12 @@ export interface GatewayConfig {
   readonly allowedOrigins: readonly string[];
   readonly maxBodyBytes: number;
   readonly sessionIdleTimeoutMs: number;
+  /** Which servers /readyz waits for (docs/api.md). */
+  readonly readiness: Readiness;
 }
+
+/** all / any of the servers that should be running, or exactly the listed ones. */
+export type Readiness = "all" | "any" | readonly string[];
 
 export interface CorralConfig {
   /** Absolute path of the file this was loaded from. */

@@ -117,6 +117,7 @@ export class Gateway {
       protocolVersion,
       clientCapabilities: (params.capabilities as Record<string, unknown> | undefined) ?? {},
       clientInfo: params.clientInfo,
+      onDetached: () => this.upstreams.noticeSlotChange(),
     });
     let result: Record<string, unknown>;
     if (scope.kind === "server") {
@@ -254,6 +255,8 @@ export class Gateway {
           signal,
         );
       },
+      detachedSince: () => session.detachedSince,
+      end: (reason) => this.closeSession(session.id, reason),
     };
   }
 

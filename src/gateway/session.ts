@@ -19,6 +19,8 @@ export interface SessionInit {
   readonly protocolVersion: string;
   readonly clientCapabilities: Readonly<Record<string, unknown>>;
   readonly clientInfo: unknown;
+  /** Called when the client's stream closes with none in its place. */
+  readonly onDetached?: () => void;
 }
 
 /** 128 bits of randomness, URL-safe: the spec asks for a cryptographically secure, unguessable id. */
@@ -41,14 +43,22 @@ export class ClientSession {
   readonly subscriptions = new Set<string>();
   readonly createdAt = Date.now();
   logLevel: LogLevel | undefined;
+  /**
+   * Since when the client's stream is closed with none in its place (epoch ms): how the MCP SDK's
+   * `Client.close()`, which sends no DELETE, looks from here. Undefined while a stream is open, and
+   * for sessions that never opened one.
+   */
+  detachedSince: number | undefined;
   #outbound: Outbound | undefined;
   readonly #outboundWaiters = new Set<() => void>();
   lastActiveAt = Date.now();
   closed = false;
   readonly #pending = new Map<JsonRpcId, (body: ResponseBody) => void>();
   #nextRequestId = 1;
+  readonly #onDetached: (() => void) | undefined;
 
   constructor(init: SessionInit) {
+    this.#onDetached = init.onDetached;
     this.scope = init.scope;
     this.protocolVersion = init.protocolVersion;
     this.clientCapabilities = init.clientCapabilities;
@@ -60,7 +70,11 @@ export class ClientSession {
   }
 
   set outbound(outbound: Outbound | undefined) {
+    const detached = outbound === undefined && this.#outbound !== undefined;
+    if (detached) this.detachedSince = Date.now();
+    else if (outbound !== undefined) this.detachedSince = undefined;
     this.#outbound = outbound;
+    if (detached) this.#onDetached?.();
     if (outbound !== undefined) for (const waiter of [...this.#outboundWaiters]) waiter();
   }
 

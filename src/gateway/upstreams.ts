@@ -9,7 +9,13 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
 } from "../core/index.js";
-import { formatDuration, type Instance, type Supervisor } from "../supervisor/index.js";
+import {
+  describeHold,
+  formatDuration,
+  type Instance,
+  type OperatorHold,
+  type Supervisor,
+} from "../supervisor/index.js";
 import {
   createInstanceChannel,
   GATEWAY_ERROR,
@@ -29,12 +35,26 @@ export interface SessionOwner {
   deliver(server: string, notification: JsonRpcNotification): void;
   /** A server→client request with no request of the owner in flight (e.g. roots/list at start). */
   ask(request: JsonRpcRequest, signal: AbortSignal): Promise<ResponseBody>;
+  /** Since when the session's client stream is closed with none in its place; undefined otherwise. */
+  detachedSince(): number | undefined;
+  /** Ends the session (its client will be told it no longer exists and must initialize again). */
+  end(reason: string): void;
 }
 
 interface SessionUpstream {
   readonly instance: Instance;
   readonly connection: UpstreamConnection;
 }
+
+interface OwnedUpstream extends SessionUpstream {
+  readonly owner: SessionOwner;
+}
+
+/**
+ * How long an initialize waits for a per-session slot before it is refused: long enough to see the
+ * stream of a client that closed a moment earlier close too, short enough to answer promptly.
+ */
+const SLOT_GRACE_MS = 1_000;
 
 function isServing(instance: Instance): boolean {
   return instance.state === "ready" || instance.state === "degraded";
@@ -47,8 +67,9 @@ export class Upstreams {
   /** The instances of each shared server (fixed at start), so picking one is a short loop. */
   readonly #shared = new Map<string, SessionUpstream[]>();
   /** `${session id}\0${server}` → the session's own instance of a per-session server. */
-  readonly #sessionUpstreams = new Map<string, SessionUpstream>();
+  readonly #sessionUpstreams = new Map<string, OwnedUpstream>();
   readonly #unsubscribeRemoval: () => void;
+  readonly #slotWaiters = new Set<() => void>();
 
   constructor(
     config: CorralConfig,
@@ -70,6 +91,7 @@ export class Upstreams {
       this.#shared.set(server.name, shared);
     }
     this.#unsubscribeRemoval = supervisor.onInstanceRemoved((instance, reason) => {
+      queueMicrotask(() => this.noticeSlotChange());
       for (const [key, upstream] of this.#sessionUpstreams) {
         if (upstream.instance !== instance) continue;
         this.#sessionUpstreams.delete(key);
@@ -88,6 +110,7 @@ export class Upstreams {
     const key = `${owner.id}\0${server.name}`;
     let upstream = this.#sessionUpstreams.get(key);
     if (upstream === undefined) {
+      if (!this.#supervisor.hasFreeSessionSlot(server.name)) await this.#waitForSlot(server.name, signal);
       let instance: Instance;
       try {
         instance = this.#supervisor.createSessionInstance(server.name, owner.id);
@@ -100,7 +123,7 @@ export class Upstreams {
         onNotification: (notification) => owner.deliver(server.name, notification),
         onUnownedServerRequest: (request, signal) => owner.ask(request, signal),
       });
-      upstream = { instance, connection };
+      upstream = { instance, connection, owner };
       this.#sessionUpstreams.set(key, upstream);
       this.#connections.set(instance, connection);
     }
@@ -111,6 +134,55 @@ export class Upstreams {
     }
     this.#supervisor.touchInstance(upstream.instance);
     return { connection: upstream.connection };
+  }
+
+  /** A session's stream closed, or an instance was released: a slot may be free or reclaimable now. */
+  noticeSlotChange(): void {
+    for (const waiter of [...this.#slotWaiters]) waiter();
+  }
+
+  /**
+   * Reclaims a slot when one is reclaimable; else waits up to SLOT_GRACE_MS for one. The SDK's
+   * `close()` then `connect()` can bring the next initialize before the old stream's close is seen.
+   * Resolves either way: creating the instance then says why there was no slot.
+   */
+  async #waitForSlot(server: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + SLOT_GRACE_MS;
+    while (!this.#supervisor.hasFreeSessionSlot(server) && !this.#reclaimSlot(server)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#slotWaiters.delete(done);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.#slotWaiters.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  /**
+   * Every slot is taken: the one of the session whose client stream closed longest ago, with no
+   * request in flight, goes to the client that is here now, and that session ends. A client that
+   * closed without DELETE looks like this; one that merely lost its stream has to initialize again.
+   */
+  #reclaimSlot(server: string): boolean {
+    let oldest: { owner: SessionOwner; since: number } | undefined;
+    for (const { owner, connection } of this.#sessionUpstreams.values()) {
+      const since = owner.detachedSince();
+      if (connection.server !== server || since === undefined || connection.inFlightCount > 0) continue;
+      if (oldest === undefined || since < oldest.since) oldest = { owner, since };
+    }
+    if (oldest === undefined) return false;
+    const ago = formatDuration(Date.now() - oldest.since);
+    oldest.owner.end(
+      `its stream closed ${ago} ago and server "${server}" needed its per-session slot for a new session`,
+    );
+    return true;
   }
 
   /** Ends the per-session instances of a session that ended, each through its stop ladder. */
@@ -192,6 +264,8 @@ export class Upstreams {
     }
     const unsupported = this.#unsupported(server);
     if (unsupported !== undefined) return { error: unsupported };
+    const hold = this.#supervisor.holdOf(name);
+    if (hold !== undefined) return { error: this.#held(name, hold) };
     if (server.mode === "per-session") {
       if (owner === undefined) {
         const message = `server "${name}" is per-session: it runs only for a client session`;
@@ -237,6 +311,17 @@ export class Upstreams {
       state,
       reason: status?.reason,
       ...(retryAt === undefined ? {} : { retryAt: new Date(retryAt).toISOString() }),
+    });
+  }
+
+  /** A server an operator stopped answers at once, saying so and how to start it: nothing starts it now. */
+  #held(name: string, hold: OperatorHold): JsonRpcErrorObject {
+    const reason = describeHold(name, hold);
+    return gatewayError(GATEWAY_ERROR.serverUnavailable, `server "${name}" is ${reason}`, {
+      server: name,
+      state: "stopped",
+      reason,
+      held: true,
     });
   }
 

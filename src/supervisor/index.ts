@@ -20,4 +20,11 @@ export {
   type StateDir,
 } from "./state-dir.js";
 export { type StopOutcome, type StopRung, terminateServerProcess } from "./stop-ladder.js";
-export { aggregateState, type ServerStatus, Supervisor, type SupervisorOptions } from "./supervisor.js";
+export {
+  aggregateState,
+  describeHold,
+  type OperatorHold,
+  type ServerStatus,
+  Supervisor,
+  type SupervisorOptions,
+} from "./supervisor.js";

@@ -44,6 +44,14 @@ export interface SupervisorOptions {
   readonly random?: () => number;
 }
 
+/** An operator's `stop`: it holds until `start` or `restart` (or a gateway restart), so use starts nothing. */
+export interface OperatorHold {
+  /** What the operator asked, e.g. "stop requested over the API". */
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly since: number;
+}
+
 export interface ServerStatus {
   readonly name: string;
   readonly transport: Transport;
@@ -55,11 +63,20 @@ export interface ServerStatus {
   readonly reasonKind: TransitionKind | undefined;
   readonly desiredInstances: number;
   readonly instances: readonly InstanceStatus[];
+  readonly hold: OperatorHold | undefined;
 }
 
 interface ServerEntry {
   readonly config: ServerConfig;
+  /** Instances in service: for per-session servers, one per client session. */
   readonly instances: Instance[];
+  /**
+   * Released per-session instances still going through their stop ladder: they hold no slot (a
+   * client that ended its session may open the next one at once), but their processes still count
+   * and shutdown still waits for them.
+   */
+  readonly releasing: Map<Instance, Promise<void>>;
+  hold: OperatorHold | undefined;
   lastUsedAt: number;
   idleTimer: NodeJS.Timeout | undefined;
   /** Per-session instances made so far, for unique ids. */
@@ -93,6 +110,23 @@ export function aggregateState(instances: readonly InstanceStatus[]): {
   return first;
 }
 
+/** Stopped and failed instances run nothing: they never keep a per-session client out. */
+function holdsSlot(instance: Instance): boolean {
+  return instance.state !== "stopped" && instance.state !== "failed";
+}
+
+/** The reason a held server gives: who stopped it, and the one command that undoes it. */
+export function describeHold(name: string, hold: OperatorHold): string {
+  return `stopped by an operator (${hold.reason}); start it with \`corral start ${name}\``;
+}
+
+function heldError(name: string, hold: OperatorHold): CorralError {
+  return new CorralError("SERVER_UNAVAILABLE", `server "${name}" is ${describeHold(name, hold)}`, {
+    server: name,
+    details: { held: true },
+  });
+}
+
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #entries = new Map<string, ServerEntry>();
@@ -121,6 +155,8 @@ export class Supervisor {
       this.#entries.set(server.name, {
         config: server,
         instances,
+        releasing: new Map(),
+        hold: undefined,
         lastUsedAt: 0,
         idleTimer: undefined,
         sessionInstancesMade: 0,
@@ -184,6 +220,11 @@ export class Supervisor {
     return entry === undefined ? undefined : this.#statusOf(entry);
   }
 
+  /** Why an operator stopped the server, while that stop holds; undefined otherwise. */
+  holdOf(name: string): OperatorHold | undefined {
+    return this.#entry(name).hold;
+  }
+
   /** The instances of a server, for the gateway to attach upstream connections to. */
   getInstances(name: string): readonly Instance[] {
     return this.#entry(name).instances;
@@ -192,6 +233,7 @@ export class Supervisor {
   /** Starts a lazy server on first use and waits until one instance is ready; marks the server used. */
   async acquire(name: string, signal?: AbortSignal): Promise<Instance> {
     const entry = this.#entry(name);
+    if (entry.hold !== undefined) throw heldError(name, entry.hold);
     this.touch(name);
     const ready = entry.instances.find((instance) => instance.state === "ready");
     if (ready !== undefined) return ready;
@@ -240,7 +282,8 @@ export class Supervisor {
         server: name,
       });
     }
-    if (entry.instances.length >= config.maxInstances) {
+    if (entry.hold !== undefined) throw heldError(name, entry.hold);
+    if (!this.hasFreeSessionSlot(name)) {
       throw new CorralError(
         "SERVER_UNAVAILABLE",
         `server "${name}" already runs maxInstances (${config.maxInstances}) per-session instances; end a client session or raise maxInstances`,
@@ -258,6 +301,14 @@ export class Supervisor {
     instance.start(`client session ${owner.slice(0, 8)}`, "session-start");
     this.touchInstance(instance);
     return instance;
+  }
+
+  /** True when a per-session server may start one more instance (stopped and failed ones hold no slot). */
+  hasFreeSessionSlot(name: string): boolean {
+    const entry = this.#entry(name);
+    let taken = 0;
+    for (const instance of entry.instances) if (holdsSlot(instance)) taken += 1;
+    return taken < entry.config.maxInstances;
   }
 
   /** Records use of a per-session instance; it is stopped and removed after `idleTimeout` without use. */
@@ -283,20 +334,25 @@ export class Supervisor {
     use.timer = setTimeout(check, idleMs).unref();
   }
 
-  /** Stops a per-session instance through its stop ladder and forgets it. */
+  /**
+   * Takes a per-session instance out of service at once (its slot is free before this returns a
+   * promise), then stops it through its stop ladder; resolves once its process is gone.
+   */
   async releaseSessionInstance(
     instance: Instance,
     reason: string,
     kind: StopKind = "session-ended",
   ): Promise<void> {
     const use = this.#sessionUse.get(instance);
-    if (use === undefined) return;
+    const entry = this.#entries.get(instance.status.server);
+    if (use === undefined || entry === undefined) return;
     clearTimeout(use.timer);
     this.#sessionUse.delete(instance);
+    entry.instances.splice(entry.instances.indexOf(instance), 1);
+    const stopped = instance.stop(reason, kind).finally(() => entry.releasing.delete(instance));
+    entry.releasing.set(instance, stopped);
     for (const listener of this.#removalListeners) listener(instance, reason);
-    await instance.stop(reason, kind);
-    const entry = this.#entries.get(instance.status.server);
-    if (entry !== undefined) entry.instances.splice(entry.instances.indexOf(instance), 1);
+    await stopped;
   }
 
   /** Called when a per-session instance is released (session end, idle): it takes no more requests. */
@@ -305,18 +361,38 @@ export class Supervisor {
     return () => this.#removalListeners.delete(listener);
   }
 
+  /** An operator's start: ends a hold; a per-session server has nothing else to start. */
   startServer(name: string): void {
-    this.#startEntry(this.#entry(name), "start requested", "operator-start");
+    const entry = this.#entry(name);
+    entry.hold = undefined;
+    if (entry.config.mode === "shared") this.#startEntry(entry, "start requested", "operator-start");
   }
 
+  /**
+   * An operator's stop, which holds until `startServer` or `restartServer`: nothing starts the
+   * server meanwhile (an idle stop is not this: lazy servers start again on use). Per-session
+   * instances are released, so their sessions' next requests find the hold, then a fresh instance.
+   */
   async stopServer(name: string, reason = "stop requested", kind: StopKind = "operator-stop"): Promise<void> {
     const entry = this.#entry(name);
+    entry.hold = { reason, since: Date.now() };
     clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    if (entry.config.mode === "per-session") {
+      const released = [...entry.instances].map((instance) =>
+        this.releaseSessionInstance(instance, reason, kind),
+      );
+      await Promise.all(released);
+      await Promise.all(entry.releasing.values());
+      return;
+    }
     await Promise.all(entry.instances.map((instance) => instance.stop(reason, kind)));
   }
 
+  /** An operator's restart: ends a hold and restarts every instance. */
   async restartServer(name: string, reason = "restart requested"): Promise<void> {
     const entry = this.#entry(name);
+    entry.hold = undefined;
     await Promise.all(entry.instances.map((instance) => instance.restart(reason)));
   }
 
@@ -328,7 +404,10 @@ export class Supervisor {
     for (const entry of all) clearTimeout(entry.idleTimer);
     for (const use of this.#sessionUse.values()) clearTimeout(use.timer);
     await Promise.all(
-      all.flatMap((entry) => entry.instances.map((instance) => instance.stop(reason, "gateway-shutdown"))),
+      all.flatMap((entry) => [
+        ...entry.instances.map((instance) => instance.stop(reason, "gateway-shutdown")),
+        ...entry.releasing.values(),
+      ]),
     );
     this.#isolation.cgroups.close();
   }
@@ -336,7 +415,7 @@ export class Supervisor {
   /** Processes of every running instance, descendants included (what `maxProcesses` bounds). */
   managedProcessCount(): number {
     const pids = [...this.#entries.values()].flatMap((entry) =>
-      entry.instances.flatMap((instance) => instance.status.pid ?? []),
+      [...entry.instances, ...entry.releasing.keys()].flatMap((instance) => instance.status.pid ?? []),
     );
     if (pids.length === 0) return 0;
     const processes = listProcesses();
@@ -350,7 +429,9 @@ export class Supervisor {
   /** Memory and CPU of one instance, by id; undefined when it runs no process. */
   instanceUsage(id: string): ProcessUsage | undefined {
     for (const entry of this.#entries.values()) {
-      const instance = entry.instances.find((candidate) => candidate.status.id === id);
+      const instance =
+        entry.instances.find((candidate) => candidate.id === id) ??
+        [...entry.releasing.keys()].find((candidate) => candidate.id === id);
       if (instance !== undefined) return instance.usage();
     }
     return undefined;
@@ -433,17 +514,23 @@ export class Supervisor {
       const running = entry.instances.some(
         (instance) => instance.state !== "stopped" && instance.state !== "failed",
       );
-      if (running) void this.stopServer(entry.config.name, `idle for ${formatDuration(idleFor)}`, "idle");
+      // Not an operator's stop: no hold, the next use starts the server again.
+      const reason = `idle for ${formatDuration(idleFor)}`;
+      if (running) void Promise.all(entry.instances.map((instance) => instance.stop(reason, "idle")));
     };
     entry.idleTimer = setTimeout(check, Math.max(0, entry.lastUsedAt + idleMs - Date.now())).unref();
   }
 
   #statusOf(entry: ServerEntry): ServerStatus {
-    const instances = entry.instances.map((instance) => instance.status);
-    const { config } = entry;
+    const instances = [...entry.instances, ...entry.releasing.keys()].map((instance) => instance.status);
+    const { config, hold } = entry;
     let aggregate = aggregateState(instances);
     if (config.disabled) aggregate = { state: "stopped", reason: "disabled in the config" };
-    else if (config.mode === "per-session" && instances.length === 0) {
+    else if (hold !== undefined && (aggregate.state === "stopped" || instances.length === 0)) {
+      // The instances' own reason also says how they stopped ("…; exited on stdin close in 31ms").
+      const how = instances.length === 0 ? hold : { ...hold, reason: aggregate.reason };
+      aggregate = { state: "stopped", reason: describeHold(config.name, how) };
+    } else if (config.mode === "per-session" && instances.length === 0) {
       aggregate = { state: "stopped", reason: "per-session: an instance starts with each client session" };
     } else if (
       config.start === "lazy" &&
@@ -460,8 +547,9 @@ export class Supervisor {
       state: aggregate.state,
       reason: aggregate.reason,
       reasonKind: aggregate.reasonKind,
-      desiredInstances: config.mode === "shared" ? config.replicas : instances.length,
+      desiredInstances: config.mode === "shared" ? config.replicas : entry.instances.length,
       instances,
+      hold,
     };
   }
 }

@@ -196,9 +196,14 @@ describe("corral start, stop, restart", () => {
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(
       stopped.stdout,
-      /^alpha: stopped \(stop requested over the API; exited on stdin close in \d+ms\)$/m,
+      /^alpha: stopped \(stopped by an operator \(stop requested over the API; exited on stdin close in \d+ms\); start it with `corral start alpha`\)$/m,
     );
     assert.equal((await state("alpha"))?.state, "stopped");
+    // The stop holds until start, and ps says so.
+    assert.match(
+      corral(["ps", "--url", gateway.url]).stdout,
+      /^alpha +stopped \(held\) +0\/1 .*stopped by an operator/m,
+    );
     const again = corral(["stop", "alpha", "--json", "--url", gateway.url]);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(

@@ -43,6 +43,28 @@ const cases: Case[] = [
     message: 'unknown key; did you mean "servers"?',
   },
   {
+    name: "gateway.readiness names a server that does not exist",
+    text: lines(
+      "gateway:",
+      "  readiness: [fs, memroy]",
+      "servers:",
+      "  fs: { command: x }",
+      "  memory: { command: y }",
+    ),
+    path: "gateway.readiness.1",
+    line: 2,
+    column: 19,
+    message: 'no server named "memroy"; did you mean "memory"?',
+  },
+  {
+    name: "gateway.readiness is neither all, any nor a list",
+    text: lines("gateway:", "  readiness: al", "servers:", "  fs: { command: x }"),
+    path: "gateway.readiness",
+    line: 2,
+    column: 14,
+    message: 'expected all, any or a list of server names, got "al"; did you mean "all"?',
+  },
+  {
     name: "wrong type",
     text: lines("servers:", "  fs:", "    command: npx", '    args: "-y"'),
     path: "servers.fs.args",

@@ -53,6 +53,7 @@ describe("corral.yaml", () => {
         allowedOrigins: [],
         maxBodyBytes: 4 * 1024 * 1024,
         sessionIdleTimeoutMs: 3_600_000,
+        readiness: "all",
       },
       servers: [defaultServer("fs", "npx")],
     });
@@ -61,7 +62,7 @@ describe("corral.yaml", () => {
   it("converts units and resolves paths", () => {
     const text = lines(
       "version: 1",
-      "gateway: { host: 0.0.0.0, port: 0, stateDir: /var/lib/corral, maxProcesses: 200, separator: . }",
+      "gateway: { host: 0.0.0.0, port: 0, stateDir: /var/lib/corral, maxProcesses: 200, separator: ., readiness: [shell] }",
       "servers:",
       "  shell:",
       "    command: ./bin/shell",
@@ -94,6 +95,7 @@ describe("corral.yaml", () => {
       allowedOrigins: [],
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleTimeoutMs: 3_600_000,
+      readiness: ["shell"],
     });
     assert.deepEqual(config.servers[0], {
       ...defaultServer("shell", "./bin/shell"),
@@ -193,6 +195,7 @@ describe("corral.yaml", () => {
       allowedOrigins: [],
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleTimeoutMs: 3_600_000,
+      readiness: "all",
     });
   });
 });

@@ -61,6 +61,7 @@ export async function startSupervised(
         allowedOrigins: [],
         maxBodyBytes: 4 * 1024 * 1024,
         sessionIdleTimeoutMs: 3_600_000,
+        readiness: "all",
         ...(options.maxProcesses === undefined ? {} : { maxProcesses: options.maxProcesses }),
       },
       servers,

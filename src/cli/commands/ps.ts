@@ -29,7 +29,7 @@ export async function runPs(argv: readonly string[], io: CliIo): Promise<number>
     const note = server.state === "ready" ? "" : `${server.reason}${formatNextTry(server, now)}`;
     return [
       server.name,
-      server.state,
+      server.held ? `${server.state} (held)` : server.state,
       `${live.length}/${server.desiredInstances}`,
       first?.pid === undefined || first.pid === null ? "-" : String(first.pid),
       first === undefined ? "-" : formatUptime(now - Date.parse(first.since)),
