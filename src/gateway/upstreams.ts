@@ -54,7 +54,7 @@ interface OwnedUpstream extends SessionUpstream {
  * How long an initialize waits for a per-session slot before it is refused: long enough to see the
  * stream of a client that closed a moment earlier close too, short enough to answer promptly.
  */
-const SLOT_GRACE_MS = 1_000;
+const SLOT_GRACE_MS = 2_000;
 
 function isServing(instance: Instance): boolean {
   return instance.state === "ready" || instance.state === "degraded";
