@@ -185,26 +185,29 @@ export function readViewArgs(spec: ReadViewSpec, command: string, args: readonly
   }
 
   const ordered = [...mounts].sort((a, b) => depth(a.path) - depth(b.path) || a.rank - b.rank);
-  return ordered.flatMap((mount): string[] => {
-    switch (mount.kind) {
-      case "ro-bind":
-      case "bind":
-        return [`--${mount.kind}`, mount.path, mount.path];
-      case "tmpfs":
-        // A mask is an empty folder the server cannot fill; the private /tmp stays writable.
-        return mount.path === "/tmp"
-          ? ["--tmpfs", "/tmp"]
-          : ["--tmpfs", mount.path, "--remount-ro", mount.path];
-      case "mask-file":
-        return ["--ro-bind", "/dev/null", mount.path];
-      case "dir":
-        return ["--dir", mount.path];
-      case "symlink":
-        return ["--symlink", mount.target ?? "", mount.path];
-      case "dev":
-        return ["--dev", "/dev"];
-      case "proc":
-        return ["--proc", "/proc"];
-    }
-  });
+  // Last, the root bwrap builds in memory: read-only, so the server writes only where it was let.
+  return [...ordered.flatMap(toArgs), "--remount-ro", "/"];
+}
+
+function toArgs(mount: Mount): string[] {
+  switch (mount.kind) {
+    case "ro-bind":
+    case "bind":
+      return [`--${mount.kind}`, mount.path, mount.path];
+    case "tmpfs":
+      // A mask is an empty folder the server cannot fill; the private /tmp stays writable.
+      return mount.path === "/tmp"
+        ? ["--tmpfs", "/tmp"]
+        : ["--tmpfs", mount.path, "--remount-ro", mount.path];
+    case "mask-file":
+      return ["--ro-bind", "/dev/null", mount.path];
+    case "dir":
+      return ["--dir", mount.path];
+    case "symlink":
+      return ["--symlink", mount.target ?? "", mount.path];
+    case "dev":
+      return ["--dev", "/dev"];
+    case "proc":
+      return ["--proc", "/proc"];
+  }
 }

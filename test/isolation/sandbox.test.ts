@@ -193,6 +193,11 @@ describe("sandbox (bubblewrap)", { skip: noSandbox }, () => {
     assert.match(await outcome(boxed, "remount"), /^exit [1-9]/);
     assert.equal(await outcome(boxed, "write", { path: join(REPO_ROOT, "sandbox-escape.txt") }), "EROFS");
     assert.equal(existsSync(join(REPO_ROOT, "sandbox-escape.txt")), false);
+    assert.equal(
+      await outcome(boxed, "write", { path: "/sandbox-root.txt" }),
+      "EROFS",
+      "its root is read-only",
+    );
 
     if (process.geteuid?.() === 0) {
       // The same fixture outside the sandbox has root's capabilities: the check above can fail.
