@@ -97,6 +97,7 @@ function normaliseServer(name: string, input: ServerInput, context: NormaliseCon
       : {
           sandbox: {
             network: sandbox.network ?? D.sandbox.network,
+            readable: (sandbox.readable ?? []).map(fromDir),
             readOnly: (sandbox.readOnly ?? []).map(fromDir),
             writable: (sandbox.writable ?? []).map(fromDir),
             tmp: sandbox.tmp ?? D.sandbox.tmp,

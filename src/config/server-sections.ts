@@ -81,7 +81,12 @@ export const sandboxSchema = z
       description: "Network access inside the sandbox.",
       default: D.sandbox.network,
     }),
-    readOnly: stringList({ description: "Paths mounted read-only (relative to the config file)." }),
+    readable: stringList({
+      description: "Paths the server may read; the host is hidden otherwise (relative to the config file).",
+    }),
+    readOnly: stringList({
+      description: "Paths mounted read-only, even inside a writable one (relative to the config file).",
+    }),
     writable: stringList({ description: "Paths mounted writable (relative to the config file)." }),
     tmp: oneOf(["private", "host"], { description: "A private /tmp or the host's.", default: D.sandbox.tmp }),
   })

@@ -40,6 +40,8 @@ export interface Limits {
 
 export interface SandboxConfig {
   readonly network: "none" | "host";
+  /** Shown read-only; the rest of the host outside the system folders is hidden. */
+  readonly readable: readonly string[];
   readonly readOnly: readonly string[];
   readonly writable: readonly string[];
   readonly tmp: "private" | "host";

@@ -90,7 +90,7 @@ export function spawnServerProcess(options: SpawnServerOptions): ServerProcess {
       ? [executable, ...server.args]
       : sandboxArgv(
           options.sandboxTools,
-          { ...server.sandbox, cwd: server.cwd },
+          { ...server.sandbox, cwd: server.cwd, stateDir: options.stateDir, home: env.HOME },
           server.name,
           executable,
           server.args,

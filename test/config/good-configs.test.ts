@@ -122,6 +122,7 @@ describe("corral.yaml", () => {
       limits: { memoryBytes: 512 * 2 ** 20, cpu: 0.5, pids: 64, enforce: "best-effort" },
       sandbox: {
         network: "host",
+        readable: [],
         readOnly: [`${CONFIG_DIR}/data`, "/etc/ssl"],
         writable: [`${CONFIG_DIR}/out`],
         tmp: "host",
