@@ -1,17 +1,21 @@
 // The gateway's HTTP listener: the MCP endpoints (`/mcp`, `/servers/<name>/mcp`, and the legacy SSE
 // pair `/sse` + `/messages`, `/servers/<name>/sse` + `/servers/<name>/messages`), the REST
-// API (rest-routes.ts), `/healthz` and `/readyz`. Every route but the probes passes the Host/Origin
-// guard. REST errors use the body shape of DESIGN.md §6, written by error-responses.ts.
+// API (rest-routes.ts), `/healthz` and `/readyz`. Every route that answers with data passes the
+// Host/Origin guard; `/healthz` answers anyone, and `/readyz` answers a refused request with its bare
+// status (no reasons), so probes that send a pod IP as Host keep working. REST writes need a JSON
+// content type. REST errors use the body shape of DESIGN.md §6, written by error-responses.ts.
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { GatewayConfig } from "../config/index.js";
+import type { ConfigSecrets, GatewayConfig } from "../config/index.js";
+import { createRedactor, type Redactor } from "../core/index.js";
 import type { Gateway } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
-import { type DerivedPaths, readDerivedPaths } from "./config-view.js";
+import { derivedPathsOf } from "./config-view.js";
 import { type RestErrorCode, sendRestError } from "./error-responses.js";
 import { createGuard } from "./guard.js";
+import { isJsonContentType } from "./json-rpc-http.js";
 import { createLegacySseHandler } from "./mcp-legacy-sse.js";
 import { createStreamableHandler } from "./mcp-streamable.js";
 import { createRouter } from "./rest-router.js";
@@ -24,10 +28,12 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   readonly version: string;
   /**
-   * The config file the gateway runs, read once to tell which values came from `${…}` references
-   * (redacted in GET /api/v1/mcp/servers/{name}); without it every such string is redacted.
+   * Which config values came from `${…}` references, recorded when the config was loaded (redacted
+   * in GET /api/v1/mcp/servers/{name}); without it every string that could hold one is redacted.
    */
-  readonly configSource?: string;
+  readonly configSecrets?: ConfigSecrets;
+  /** Every REST answer passes it; without one, URL credentials and query values are still redacted. */
+  readonly redactor?: Redactor;
 }
 
 export interface ApiServer {
@@ -38,7 +44,8 @@ export interface ApiServer {
 
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { supervisor } = options;
-  let derived: Promise<DerivedPaths> | undefined;
+  const derived = derivedPathsOf(options.configSecrets);
+  let listeningPort: number | undefined;
   const routes = createRestRoutes({
     supervisor,
     gateway: options.gateway,
@@ -46,10 +53,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     logger: options.logger,
     version: options.version,
     startedAt: Date.now(),
-    derivedPaths: () => {
-      derived ??= readDerivedPaths(options.configSource);
-      return derived;
-    },
+    derivedPaths: derived,
+    redactor: options.redactor ?? createRedactor(),
   });
   const route = createRouter(routes);
 
@@ -57,6 +62,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     bindHost: options.gatewayConfig.host,
     allowedHosts: options.gatewayConfig.allowedHosts,
     allowedOrigins: options.gatewayConfig.allowedOrigins,
+    port: () => listeningPort,
   });
   const streamable = createStreamableHandler({
     gateway: options.gateway,
@@ -69,7 +75,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     maxBodyBytes: options.gatewayConfig.maxBodyBytes,
   });
   const serverEndpoint = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/;
-  const probes = new Set(["/healthz", "/readyz"]);
 
   const server: Server = createServer((request, response) => {
     const target = request.url ?? "/";
@@ -81,13 +86,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         sendRestError(response, { code: "INTERNAL_ERROR", message: "internal error; see the gateway log" });
       else response.destroy();
     };
-    if (!probes.has(path)) {
-      const refusal = guard(request);
-      if (refusal !== undefined) {
-        request.resume();
-        sendRestError(response, { code: refusal.code as RestErrorCode, message: refusal.message });
-        return;
-      }
+    const refusal = path === "/healthz" ? undefined : guard(request);
+    if (refusal !== undefined && path !== "/readyz") {
+      request.resume();
+      sendRestError(response, { code: refusal.code as RestErrorCode, message: refusal.message });
+      return;
     }
     const endpoint = serverEndpoint.exec(path);
     try {
@@ -112,7 +115,16 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         const match = route(request.method ?? "GET", path);
         if (match.kind === "found") {
           const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
-          const done = match.route.handle({ request, response, params: match.params, query });
+          if (match.route.method === "POST" && !isJsonContentType(request.headers["content-type"])) {
+            request.resume();
+            sendRestError(response, {
+              code: "UNSUPPORTED_MEDIA_TYPE",
+              message: `${path} takes Content-Type: application/json, not ${JSON.stringify(request.headers["content-type"] ?? "none")}; send a JSON body ({} when there is nothing to say)`,
+            });
+            return;
+          }
+          const guarded = refusal === undefined;
+          const done = match.route.handle({ request, response, params: match.params, query, guarded });
           if (done instanceof Promise) done.catch(fail);
         } else {
           request.resume();
@@ -147,6 +159,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         server.listen(port, host, () => {
           server.off("error", reject);
           const address = server.address() as AddressInfo;
+          listeningPort = address.port;
           resolve({ host: address.address, port: address.port });
         });
       });

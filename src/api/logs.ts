@@ -56,20 +56,21 @@ export function followLogs(
   server: string,
   tail: number,
   response: ServerResponse,
+  /** Applied to every line: a server may print its own token. */
+  redact: (text: string) => string,
 ): void {
+  const send = (line: LogLineView) =>
+    writeSseEvent(response, JSON.stringify({ ...line, text: redact(line.text) }), "line");
   response.writeHead(200, SSE_HEADERS);
   response.flushHeaders();
-  for (const line of tailLines(supervisor.getInstances(server), tail))
-    writeSseEvent(response, JSON.stringify(line), "line");
+  for (const line of tailLines(supervisor.getInstances(server), tail)) send(line);
   const subscriptions = new Map<Instance, () => void>();
   const subscribeNew = () => {
     for (const instance of supervisor.getInstances(server)) {
       if (subscriptions.has(instance)) continue;
       subscriptions.set(
         instance,
-        instance.stderr.onLine((line) =>
-          writeSseEvent(response, JSON.stringify(view(instance, line)), "line"),
-        ),
+        instance.stderr.onLine((line) => send(view(instance, line))),
       );
     }
   };

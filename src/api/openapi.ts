@@ -24,10 +24,11 @@ const json = (schema: Schema, description: string) => ({
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad input: a malformed body, an unknown field, a bad query parameter, or arguments that do not match the tool's inputSchema (`errors` lists each problem).",
-  403: "The Host or Origin header is not allowed (DNS-rebinding protection).",
+  403: "The Host or Origin header is not allowed (DNS-rebinding protection; Origins match exactly).",
   404: "No such server or tool.",
   409: "The request conflicts with the server's configuration or state: it is disabled; per-session (for /execute and start); or stopping (for start). `state` is in the body.",
   413: "The body is larger than gateway.maxBodySize.",
+  415: "A write without Content-Type: application/json (send `{}` when there is nothing to say).",
   502: "The server answered with a JSON-RPC error (`rpcError`), or its process ended during the call.",
   503: "The server cannot take requests now: its `state`, `reason` and `retryAt` are in the body; answered at once.",
   504: "No answer within `timeoutMs` (or the server's requestTimeout); the server was sent notifications/cancelled.",
@@ -242,6 +243,7 @@ const schemas: Record<string, Schema> = {
     state: ref("State"),
     reason: { type: "string" },
   }),
+  BareReadiness: object({ ready: { type: "boolean" } }),
   Readiness: object({
     ready: { type: "boolean" },
     readiness: {
@@ -271,7 +273,7 @@ function lifecycle(action: "start" | "stop" | "restart", summary: string) {
           "Nothing to do (start of a running server, stop of a stopped one); `changed` is false.",
         ),
         "202": json(ref("ActionResult"), "Done; `changed` is true and the body has the server's state now."),
-        ...errors(404, ...(action === "stop" ? [] : [409])),
+        ...errors(404, ...(action === "stop" ? [] : [409]), 415),
       },
     },
   };
@@ -299,10 +301,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       "/readyz": {
         get: {
           operationId: "ready",
-          summary: "The servers gateway.readiness counts can take requests (no Host check).",
+          summary:
+            "The servers gateway.readiness counts can take requests. A request the Host/Origin guard refuses (a probe sending a pod IP as Host) gets only `ready`.",
           responses: {
-            "200": json(ref("Readiness"), "Ready."),
-            "503": json(ref("Readiness"), "Not ready: notReady says which servers and why."),
+            "200": json({ oneOf: [ref("Readiness"), ref("BareReadiness")] }, "Ready."),
+            "503": json(
+              { oneOf: [ref("Readiness"), ref("BareReadiness")] },
+              "Not ready: notReady says which servers and why (to allowed Hosts and Origins only).",
+            ),
           },
         },
       },
@@ -366,7 +372,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
               { oneOf: [ref("ExecuteToolResult"), ref("ExecuteCommandResult")] },
               "The server's result; a tool-level error (result.isError) is a 200 too.",
             ),
-            ...errors(400, 404, 409, 413, 502, 503, 504),
+            ...errors(400, 404, 409, 413, 415, 502, 503, 504),
           },
         },
       },

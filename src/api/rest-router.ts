@@ -10,6 +10,8 @@ export interface RestContext {
   /** Path parameters, URL-decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** The request passed the Host/Origin guard; only /readyz is ever handled without (bare status). */
+  readonly guarded: boolean;
 }
 
 export interface RestRoute {

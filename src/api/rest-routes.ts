@@ -1,7 +1,9 @@
 // The REST API under /api/v1 plus the probes (docs/api.md; OpenAPI at /api/v1/openapi.json). Handlers
 // only read and shape what the supervisor and gateway know; errors go through error-responses.ts.
 
+import type { ServerResponse } from "node:http";
 import type { GatewayConfig } from "../config/index.js";
+import type { Redactor } from "../core/index.js";
 import type { Gateway } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Supervisor } from "../supervisor/index.js";
@@ -26,7 +28,9 @@ export interface RestDeps {
   readonly version: string;
   readonly startedAt: number;
   /** Which config values came from `${…}` references, for redaction. */
-  readonly derivedPaths: () => Promise<DerivedPaths>;
+  readonly derivedPaths: DerivedPaths;
+  /** Every answer but a tool's own result passes it (docs/security.md). */
+  readonly redactor: Redactor;
 }
 
 const PREFIX = "/api/v1/mcp";
@@ -35,7 +39,11 @@ const PREFIX = "/api/v1/mcp";
 const RUNNING: ReadonlySet<string> = new Set(["starting", "ready", "degraded", "backoff"]);
 
 export function createRestRoutes(deps: RestDeps): RestRoute[] {
-  const { supervisor, gateway } = deps;
+  const { supervisor, gateway, redactor } = deps;
+  const sendRedacted = (response: ServerResponse, status: number, body: unknown) =>
+    sendJson(response, status, redactor.redactValue(body));
+  const sendError = (response: ServerResponse, error: RestError) =>
+    sendRestError(response, redactor.redactValue(error));
   // ajv and its three dialects load on the first execute: most gateways never serve one, and at
   // start-up they cost several MiB of RSS.
   let validator: Promise<(schema: unknown, args: unknown) => ArgumentCheck> | undefined;
@@ -60,7 +68,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
   const knownServer = ({ params, response }: RestContext): string | undefined => {
     const name = params.name ?? "";
     if (supervisor.getServer(name) !== undefined) return name;
-    sendRestError(response, notFound(name));
+    sendError(response, notFound(name));
     return undefined;
   };
   let openApi: string | undefined;
@@ -74,7 +82,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       if (name === undefined) return;
       const answer = (status: 200 | 202) => {
         const now = supervisor.getServer(name);
-        sendJson(context.response, status, {
+        sendRedacted(context.response, status, {
           server: name,
           action,
           changed: status === 202,
@@ -83,7 +91,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         });
       };
       const conflict = (message: string) =>
-        sendRestError(context.response, {
+        sendError(context.response, {
           code: "STATE_CONFLICT",
           message,
           server: name,
@@ -142,9 +150,11 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
     {
       method: "GET",
       path: "/readyz",
-      handle: ({ response }) => {
+      handle: ({ response, guarded }) => {
         const view = viewReadiness(supervisor.listServers(), disabled(), deps.gatewayConfig.readiness);
-        sendJson(response, view.ready ? 200 : 503, view);
+        // A request the guard refused (a probe sending a pod IP as Host, or a rebinding page) learns
+        // only the status: reasons may name hosts, paths and users.
+        sendRedacted(response, view.ready ? 200 : 503, guarded ? view : { ready: view.ready });
       },
     },
     {
@@ -172,7 +182,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
               gateway.toolCount(status.name),
             ),
           );
-        sendJson(response, 200, {
+        sendRedacted(response, 200, {
           servers,
           uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
           version: deps.version,
@@ -186,8 +196,8 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         const name = knownServer(context);
         if (name === undefined) return;
         const config = gateway.upstreams.server(name);
-        const view = config === undefined ? null : viewServerConfig(config, await deps.derivedPaths());
-        sendJson(context.response, 200, {
+        const view = config === undefined ? null : viewServerConfig(config, deps.derivedPaths);
+        sendRedacted(context.response, 200, {
           server: serverView(name),
           tools: gateway.catalog.hasServer(name) ? viewTools(gateway, new Set([name])) : null,
           config: view,
@@ -198,7 +208,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       method: "GET",
       path: `${PREFIX}/status`,
       handle: ({ response }) =>
-        sendJson(
+        sendRedacted(
           response,
           200,
           viewStatus({
@@ -217,7 +227,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
       handle: ({ response, query }) => {
         const only = query.get("server");
         if (only !== null && supervisor.getServer(only) === undefined) {
-          sendRestError(response, notFound(only));
+          sendError(response, notFound(only));
           return;
         }
         const scope = only === null ? undefined : new Set([only]);
@@ -228,7 +238,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
               (scope === undefined || scope.has(server.name)) && !gateway.catalog.hasServer(server.name),
           )
           .map((server) => ({ server: server.name, state: server.state, reason: server.reason }));
-        sendJson(response, 200, { tools: viewTools(gateway, scope), unlisted });
+        sendRedacted(response, 200, { tools: viewTools(gateway, scope), unlisted });
       },
     },
     {
@@ -238,7 +248,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         const read = await readBody(request, response, deps.gatewayConfig.maxBodyBytes);
         if (!read.ok) {
           if (read.reason === "too-large") {
-            sendRestError(response, {
+            sendError(response, {
               code: "BODY_TOO_LARGE",
               message: `the body is larger than gateway.maxBodySize (${deps.gatewayConfig.maxBodyBytes} bytes)`,
             });
@@ -249,7 +259,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         try {
           body = JSON.parse(read.body.toString("utf8"));
         } catch (error) {
-          sendRestError(response, {
+          sendError(response, {
             code: "BAD_REQUEST",
             message: `the body is not JSON: ${(error as Error).message}`,
           });
@@ -257,7 +267,7 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         }
         const parsed = parseExecuteRequest(body);
         if ("error" in parsed) {
-          sendRestError(response, parsed.error);
+          sendError(response, parsed.error);
           return;
         }
         // A caller that goes away cancels the call upstream.
@@ -272,8 +282,8 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
           gone.signal,
         );
         if (response.destroyed) return;
-        if ("error" in outcome) sendRestError(response, outcome.error);
-        else sendJson(response, 200, outcome.body);
+        if ("error" in outcome) sendError(response, outcome.error);
+        else sendJson(response, 200, outcome.body); // a tool's result is its data, as on /mcp
       },
     },
     {
@@ -284,12 +294,12 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         if (name === undefined) return;
         const query = parseLogsQuery(context.query);
         if ("code" in query) {
-          sendRestError(context.response, query);
+          sendError(context.response, query);
           return;
         }
-        if (query.follow) followLogs(supervisor, name, query.tail, context.response);
+        if (query.follow) followLogs(supervisor, name, query.tail, context.response, redactor.redactText);
         else
-          sendJson(context.response, 200, {
+          sendRedacted(context.response, 200, {
             server: name,
             lines: tailLines(supervisor.getInstances(name), query.tail),
           });

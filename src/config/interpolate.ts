@@ -8,7 +8,10 @@ export type Variables = Readonly<Record<string, string | undefined>>;
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(:-([\s\S]*))?$/;
 const VSCODE_VARIABLES = new Set(["workspaceFolder", "workspaceFolderBasename", "userHome", "cwd"]);
 
-function resolveReference(expression: string, vars: Variables): { value?: string; problem?: string } {
+function resolveReference(
+  expression: string,
+  vars: Variables,
+): { name?: string; value?: string; problem?: string } {
   if (expression.startsWith("input:")) {
     return {
       problem: `\${${expression}}: VS Code input variables are not supported; put the value in env or use \${VAR}`,
@@ -21,17 +24,28 @@ function resolveReference(expression: string, vars: Variables): { value?: string
   const [, name = "", hasDefault, fallback = ""] = match;
   const value = vars[name];
   // As in the shell, `:-` also replaces a variable that is set but empty.
-  if (hasDefault !== undefined) return { value: value === undefined || value === "" ? fallback : value };
-  if (value !== undefined) return { value };
+  if (hasDefault !== undefined)
+    return { name, value: value === undefined || value === "" ? fallback : value };
+  if (value !== undefined) return { name, value };
   if (VSCODE_VARIABLES.has(name)) {
     return { problem: `\${${name}} is a VS Code variable; use \${CORRAL_CONFIG_DIR} or an absolute path` };
   }
   return { problem: `\${${name}} is not set; export it or write \${${name}:-default}` };
 }
 
-/** The string with every reference replaced, and a message for each one that could not be. */
-export function interpolateString(text: string, vars: Variables): { value: string; problems: string[] } {
+/** Variables Corral defines itself: paths, never secrets, so their values are not redacted. */
+const BUILTIN_VARIABLES = new Set(["CORRAL_CONFIG_DIR", "CORRAL_STATE_DIR"]);
+
+/**
+ * The string with every reference replaced, a message for each one that could not be, and the
+ * values references expanded to (Corral's own path variables aside): the redactor's by-value list.
+ */
+export function interpolateString(
+  text: string,
+  vars: Variables,
+): { value: string; problems: string[]; expansions: string[] } {
   const problems: string[] = [];
+  const expansions: string[] = [];
   let value = "";
   let at = 0;
   while (at < text.length) {
@@ -51,6 +65,8 @@ export function interpolateString(text: string, vars: Variables): { value: strin
       }
       const resolved = resolveReference(text.slice(dollar + 2, close), vars);
       if (resolved.problem !== undefined) problems.push(resolved.problem);
+      if (resolved.value !== undefined && !BUILTIN_VARIABLES.has(resolved.name ?? ""))
+        expansions.push(resolved.value);
       value += resolved.value ?? "";
       at = close + 1;
     } else {
@@ -58,7 +74,7 @@ export function interpolateString(text: string, vars: Variables): { value: strin
       at = dollar + 1;
     }
   }
-  return { value: value + text.slice(at), problems };
+  return { value: value + text.slice(at), problems, expansions };
 }
 
 /**

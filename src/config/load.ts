@@ -10,6 +10,7 @@ import { interpolateData, interpolateString } from "./interpolate.js";
 import { createIssueReader } from "./issues.js";
 import { normaliseConfig, resolveStateDir } from "./normalise.js";
 import { configFileSchema } from "./schema.js";
+import { recordSecrets } from "./secrets.js";
 import { IGNORED_SERVER_KEYS } from "./server-schema.js";
 import type { ConfigIssue, ConfigLoadResult, LoadConfigOptions } from "./types.js";
 
@@ -132,14 +133,20 @@ export function parseConfigText(text: string, file: string, options: LoadConfigO
   const envFiles = readEnvFiles(interpolated, file, configDir, findings);
   if (findings.length > 0 || !checked.success) return fail(findings, document);
 
-  const config = normaliseConfig(checked.data, {
+  const serversKey = checked.data.mcpServers != null ? "mcpServers" : "servers";
+  const secrets = recordSecrets((data as Record<string, unknown>)[serversKey], {
+    ...vars,
+    CORRAL_STATE_DIR: stateDir,
+  });
+  const normalised = normaliseConfig(checked.data, {
     source,
     configDir,
     stateDir,
-    serverOrder: document.keysAt([checked.data.mcpServers != null ? "mcpServers" : "servers"]),
+    serverOrder: document.keysAt([serversKey]),
     overrides: options.overrides,
     readEnvFile: (server) => envFiles.get(server),
   });
+  const config = { ...normalised, secrets };
   const warnings = toIssues([...parsed.warnings, ...notes, ...collectWarnings(interpolated)], file, document);
   return { ok: true, config, warnings };
 }

@@ -6,6 +6,7 @@ export { diffConfigs } from "./diff.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export { formatConfigIssues } from "./format-issues.js";
 export { loadConfigFileInSubprocess } from "./load-in-subprocess.js";
+export { listSecretValues } from "./secrets.js";
 export { parseSize } from "./size.js";
 export { stripJsonComments } from "./strip-json-comments.js";
 export type * from "./types.js";

@@ -46,7 +46,8 @@ const gatewaySchema = z
         "Host header values accepted besides localhost, 127.0.0.1 and [::1] (DNS rebinding protection).",
     }),
     allowedOrigins: stringList({
-      description: "Origin header values accepted besides http(s)://localhost|127.0.0.1|[::1] on any port.",
+      description:
+        "Origin header values accepted besides the gateway's own (http://localhost|127.0.0.1|[::1]:<its port>): exact origins, scheme, host and port.",
     }),
     maxBodySize: size({ description: "Largest request body accepted (413 beyond). Default 4Mi." }),
     sessionIdleTimeout: finiteDuration({

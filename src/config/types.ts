@@ -126,6 +126,19 @@ export interface CorralConfig {
   readonly gateway: GatewayConfig;
   /** In file order. */
   readonly servers: readonly ServerConfig[];
+  /**
+   * What the loader saw of `${…}` references, for redaction (docs/security.md). Absent when the
+   * config was not loaded from a file: every string that could hold a secret is then redacted.
+   */
+  readonly secrets?: ConfigSecrets;
+}
+
+/** Recorded at load time, so redaction never depends on the file as it is now. */
+export interface ConfigSecrets {
+  /** Every value a `${…}` reference in a server's entry expanded to. */
+  readonly expansions: readonly string[];
+  /** Per server, the dotted paths in the runtime form (`args.1`, `url`) whose raw value held a reference. */
+  readonly derivedPaths: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One problem found in a config file. Every problem of a file is reported at once. */

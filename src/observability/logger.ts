@@ -1,5 +1,6 @@
 // The one logger. pino underneath; by default a compact human line per record on stderr, or raw
-// JSON lines (`format: "json"`) for machines. Never used per message above debug level.
+// JSON lines (`format: "json"`) for machines. Never used per message above debug level. Every line
+// passes the redactor it is given.
 
 import { type Logger, pino } from "pino";
 
@@ -12,6 +13,11 @@ export interface LoggerOptions {
   readonly format?: LogFormat;
   /** Where lines go; defaults to stderr. */
   readonly write?: (line: string) => void;
+  /**
+   * Applied to every finished line, pretty or JSON (core's Redactor.redactText): the log never holds
+   * a secret whatever field or message carries it.
+   */
+  readonly redact?: (text: string) => string;
 }
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = {
@@ -46,7 +52,13 @@ export function formatLogRecord(json: string): string {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const format = options.format ?? "pretty";
-  const stream = { write: format === "json" ? write : (line: string) => write(formatLogRecord(line)) };
+  const redact = options.redact ?? ((text: string) => text);
+  const stream = {
+    write:
+      format === "json"
+        ? (line: string) => write(redact(line))
+        : (line: string) => write(redact(formatLogRecord(line))),
+  };
   return pino({ level: options.level ?? "info", base: null }, stream);
 }
 

@@ -88,6 +88,8 @@ export interface InstanceOptions {
   readonly openContainerLink?: ContainerLinkOpener;
   readonly onTransition: (transition: Transition) => void;
   readonly random?: () => number;
+  /** Applied to every reason before it is stored or told (a remote URL's token must not show). */
+  readonly redact?: (text: string) => string;
 }
 
 /** Receives every message from the server that is not an answer to the supervisor's own requests. */
@@ -143,6 +145,10 @@ export class Instance {
 
   get id(): string {
     return this.#options.id;
+  }
+
+  #redact(text: string): string {
+    return this.#options.redact === undefined ? text : this.#options.redact(text);
   }
 
   get state(): InstanceState {
@@ -286,6 +292,7 @@ export class Instance {
     extra: { nextAttemptAt?: number } = {},
   ): void {
     const from = this.#state;
+    reason = this.#redact(reason);
     if (from === to && this.#reason === reason) return;
     this.#state = to;
     this.#reason = reason;
@@ -330,7 +337,7 @@ export class Instance {
       const runStart = Date.now();
       const outcome = await this.#runOnce(signal, reason, kind);
       if (outcome === undefined || signal.aborted) return;
-      this.#lastError = outcome.reason;
+      this.#lastError = this.#redact(outcome.reason);
       // A run that stayed ready long enough wipes the slate: the backoff starts over.
       if (outcome.readyForMs >= policy.resetAfterMs) this.#failures = 0;
       this.#failures += 1;
@@ -430,8 +437,8 @@ export class Instance {
         process.endInfo === undefined
           ? `is stopping (${signal.aborted ? describeError(signal.reason) : (ended?.reason ?? "stop")})`
           : exitReason();
-      control.close(`server "${server.name}" ${endReason}`);
-      for (const listener of [...this.#endListeners]) listener(endReason);
+      control.close(this.#redact(`server "${server.name}" ${endReason}`));
+      for (const listener of [...this.#endListeners]) listener(this.#redact(endReason));
       if (process.endInfo === undefined) {
         if (signal.aborted) this.#transition("stopping", describeError(signal.reason), this.#stopKind);
         else

@@ -42,6 +42,8 @@ export interface SupervisorOptions {
   /** DOCKER_HOST as the cli read it (`unix://…`), for `runtime: container` servers. */
   readonly dockerHost?: string;
   readonly random?: () => number;
+  /** The redactor's redactText: reasons and lastError never hold a secret (docs/security.md). */
+  readonly redact?: (text: string) => string;
 }
 
 /** An operator's `stop`: it holds until `start` or `restart` (or a gateway restart), so use starts nothing. */
@@ -466,6 +468,7 @@ export class Supervisor {
       clientCapabilities,
       openRemoteLink,
       random,
+      redact,
     } = this.#options;
     return new Instance({
       id,
@@ -480,6 +483,7 @@ export class Supervisor {
       logger,
       clientInfo,
       ...(random === undefined ? {} : { random }),
+      ...(redact === undefined ? {} : { redact }),
       onTransition: (transition) => {
         if (transition.to === "ready" && server.mode === "shared")
           this.#armIdleTimer(this.#entry(server.name));

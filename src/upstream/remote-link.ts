@@ -6,23 +6,45 @@ import type { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerConfig } from "../config/index.js";
-import { describeError } from "../core/index.js";
+import { describeError, redactUrl, redactUrlsInText } from "../core/index.js";
 import type { Link, LinkCallbacks, LinkEnd } from "../supervisor/index.js";
 
 type Transport = StreamableHTTPClientTransport | SSEClientTransport;
 
 const CONTROL_PREFIX = "corral:";
 
+/**
+ * The URL to connect to and the headers to send. fetch refuses a URL with credentials in it, so
+ * userinfo becomes Basic auth (unless the config sets Authorization itself) and leaves the URL that
+ * the SDK may quote in its errors.
+ */
+export function splitCredentials(
+  url: string,
+  headers: Readonly<Record<string, string>>,
+): { url: URL; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  const own = { ...headers };
+  if (parsed.username !== "" || parsed.password !== "") {
+    const hasAuthorization = Object.keys(own).some((name) => name.toLowerCase() === "authorization");
+    if (!hasAuthorization) {
+      const pair = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+      own.Authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
+    }
+    parsed.username = "";
+    parsed.password = "";
+  }
+  return { url: parsed, headers: own };
+}
+
 // The SDK's client transports load with the first remote server: a config of local processes only
 // never pays the few MiB of RSS they cost.
 async function createTransport(server: ServerConfig): Promise<Transport> {
   if (server.url === undefined) throw new Error(`server "${server.name}" has no url`);
-  const url = new URL(server.url);
-  const requestInit: RequestInit = { headers: { ...server.headers } };
+  const { url, headers } = splitCredentials(server.url, server.headers);
+  const requestInit: RequestInit = { headers };
   if (server.transport === "sse") {
     const { SSEClientTransport } = await import("@modelcontextprotocol/sdk/client/sse.js");
     // The event stream needs the headers too (auth tokens): give EventSource a fetch that adds them.
-    const headers = server.headers;
     return new SSEClientTransport(url, {
       requestInit,
       eventSourceInit: {
@@ -67,15 +89,17 @@ export async function openRemoteLink(
     }
     callbacks.onLine(Buffer.from(JSON.stringify(message)));
   };
-  transport.onerror = (error) => callbacks.onDiagnostic(`transport: ${describeError(error)}`);
+  // What the transports say may quote the URL, query token included: it goes to logs and reasons.
+  const describe = (error: unknown) => redactUrlsInText(describeError(error));
+  transport.onerror = (error) => callbacks.onDiagnostic(`transport: ${describe(error)}`);
   transport.onclose = () => end("connection closed");
   const onAbort = () => end("stopped while connecting");
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     await transport.start();
   } catch (error) {
-    end(`connection failed: ${describeError(error)}`);
-    throw new Error(`cannot connect to ${server.url}: ${describeError(error)}`);
+    end(`connection failed: ${describe(error)}`);
+    throw new Error(`cannot connect to ${redactUrl(server.url ?? "")}: ${describe(error)}`);
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
@@ -90,7 +114,7 @@ export async function openRemoteLink(
       if (endInfo !== undefined) return false;
       const text = typeof line === "string" ? line : Buffer.concat(line).toString("utf8");
       transport.send(JSON.parse(text) as JSONRPCMessage).catch((error: unknown) => {
-        end(`connection lost: ${describeError(error)}`);
+        end(`connection lost: ${describe(error)}`);
       });
       return true;
     },

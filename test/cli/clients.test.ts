@@ -485,10 +485,15 @@ describe("corral clients rewrite", () => {
 `,
     );
     const original = readFileSync(file, "utf8");
+    // A file holding a token is private: the rewrite and its backup stay so (issue 12, item 9).
+    chmodSync(file, 0o600);
     const rewrite = ["clients", "rewrite", file, "--url", gateway.url, "--config", gatewayConfig, "--json"];
     const onPath = { PATH: `${withCorral}:${process.env.PATH}` };
     const kept = await corral(rewrite, home, onPath);
     assert.equal(kept.code, 1, "a server left alone for differing is exit 1, as an import conflict is");
+    assert.equal(statSync(file).mode & 0o777, 0o600, "the rewritten file keeps its mode");
+    const [copy] = backups(file);
+    assert.equal(statSync(join(dirname(file), copy ?? "")).mode & 0o777, 0o600, "so does its backup");
     assert.match(
       kept.stderr,
       /^warning: memory: differs from the gateway's "memory" in .*corral\.json \(args, env\.API_TOKEN\): a different server of the same name; not rewritten \(--force rewrites it anyway\)$/m,

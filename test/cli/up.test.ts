@@ -191,7 +191,11 @@ describe("corral up", () => {
       await once(terminal, "exit");
 
       // Writing to the dead terminal is what killed it: restarting a server makes it log.
-      const restart = await fetch(`${url}/api/v1/mcp/servers/ok/restart`, { method: "POST" });
+      const restart = await fetch(`${url}/api/v1/mcp/servers/ok/restart`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       assert.equal(restart.status, 202);
       await waitFor(
         async () => (await getJson<ServersBody>(`${url}/api/v1/mcp/servers`)).servers[0]?.state === "ready",

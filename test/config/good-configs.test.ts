@@ -56,6 +56,7 @@ describe("corral.yaml", () => {
         readiness: "all",
       },
       servers: [defaultServer("fs", "npx")],
+      secrets: { expansions: [], derivedPaths: { fs: [] } },
     });
   });
 

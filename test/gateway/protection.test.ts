@@ -50,8 +50,12 @@ describe("protection", () => {
     assert.match(origin.text, /ORIGIN_NOT_ALLOWED/);
     const allowed = await rawPost(`${corral.url}/mcp`, { ...json, origin: "https://app.example.com" }, init);
     assert.equal(allowed.status, 200);
+    // Exact origins: another port on loopback is another site (issue 12, item 7).
     const local = await rawPost(`${corral.url}/mcp`, { ...json, origin: "http://localhost:3000" }, init);
-    assert.equal(local.status, 200);
+    assert.equal(local.status, 403);
+    assert.match(local.text, /ORIGIN_NOT_ALLOWED/);
+    const own = await rawPost(`${corral.url}/mcp`, { ...json, origin: corral.url }, init);
+    assert.equal(own.status, 200);
 
     const client = await McpHttpClient.connect(`${corral.url}/mcp`);
     const big = await client.post({

@@ -11,6 +11,8 @@ import { writeFixtureConfig } from "../helpers/config-file.js";
 import { type CorralRun, getJson, runCorral } from "../helpers/corral-process.js";
 import { waitFor } from "../helpers/wait.js";
 
+/** REST writes need a JSON content type (docs/security.md). */
+const JSON_BODY = { "content-type": "application/json" };
 const PER_SESSION = { mode: "per-session", maxInstances: 2 };
 
 interface OpenClient {
@@ -136,7 +138,7 @@ describe("per-session slots", () => {
     const pids = new Set(before?.instances.flatMap((instance) => instance.pid ?? []));
     assert.equal(pids.size, 2);
 
-    const stopped = await fetch(`${api}/stop`, { method: "POST" });
+    const stopped = await fetch(`${api}/stop`, { method: "POST", headers: JSON_BODY, body: "{}" });
     assert.equal(stopped.status, 202);
     const [held] = await servers(corral.url);
     assert.equal(held?.held, true);
@@ -149,7 +151,7 @@ describe("per-session slots", () => {
     await assert.rejects(callEcho(first.client, "held"), /stopped by an operator.*corral start own/);
     await assert.rejects(openClient(`${corral.url}/servers/own/mcp`), /stopped by an operator/);
 
-    const started = await fetch(`${api}/start`, { method: "POST" });
+    const started = await fetch(`${api}/start`, { method: "POST", headers: JSON_BODY, body: "{}" });
     assert.equal(started.status, 202);
     assert.equal((await servers(corral.url))[0]?.held, false);
     // The old sessions get fresh instances on their next request, within maxInstances; a third

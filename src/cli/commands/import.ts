@@ -61,6 +61,34 @@ export async function readClientFile(path: string): Promise<string> {
   }
 }
 
+/**
+ * Whether a config (file form) still holds a literal that may be secret: an env or header value that
+ * is not a ${VAR} reference, or a URL with userinfo or a query. A new file that does is made 0600.
+ */
+function holdsLiteralSecrets(data: unknown): boolean {
+  const root = (data ?? {}) as Record<string, unknown>;
+  const servers = (root.mcpServers ?? root.servers ?? {}) as Record<string, unknown>;
+  const literal = (value: unknown) =>
+    typeof value === "string" && !value.replaceAll("$${", "").includes("${");
+  return Object.values(servers).some((entry) => {
+    const server = (entry ?? {}) as Record<string, unknown>;
+    const values = [server.env, server.headers].flatMap((record) =>
+      typeof record === "object" && record !== null ? Object.values(record) : [],
+    );
+    const url = server.url ?? server.serverUrl;
+    return values.some(literal) || (typeof url === "string" && literal(url) && urlHoldsSecrets(url));
+  });
+}
+
+function urlHoldsSecrets(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== "" || parsed.password !== "" || parsed.search !== "";
+  } catch {
+    return false;
+  }
+}
+
 export async function runImport(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -134,7 +162,12 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
   // The secrets first: a corral.yaml that refers to them must not exist without them.
   if (changed && !dryRun && added.size > 0) await writeSecrets(envPath, added);
   // An existing corral.yaml is someone's work: keep a copy before changing it.
-  const backup = changed && !dryRun ? await replaceFile(target, after, before !== "") : undefined;
+  const backup =
+    changed && !dryRun
+      ? await replaceFile(target, after, before !== "", {
+          holdsSecrets: holdsLiteralSecrets(document.toJS()),
+        })
+      : undefined;
   const secretNames = [...added.keys()];
 
   if (values.json === true) {

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { ServerView } from "../../api/index.js";
 import { formatDuration, parseDuration } from "../../config/runtime.js";
 import { CorralError } from "../../core/index.js";
-import { fetchJson, resolveGatewayUrl } from "../gateway-client.js";
+import { fetchJson, postJson, resolveGatewayUrl } from "../gateway-client.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from "../io.js";
 import { formatNextTry } from "../next-try.js";
 
@@ -45,7 +45,7 @@ export function createLifecycleCommand(action: "start" | "stop" | "restart") {
 
     const server = `${resolveGatewayUrl(values.url, io.env)}/api/v1/mcp/servers/${encodeURIComponent(name)}`;
     // The stop ladder can take stop.stdinGrace + stop.termGrace before the gateway answers.
-    const body = (await fetchJson(`${server}/${action}`, 30_000, { method: "POST" })) as {
+    const body = (await postJson(`${server}/${action}`, {}, 30_000)) as {
       changed?: boolean;
       state?: string;
       reason?: string;

@@ -6,8 +6,8 @@
 import { closeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { createApiServer } from "../../api/index.js";
-import { type ConfigLoadResult, formatConfigIssues } from "../../config/runtime.js";
-import { describeError, isCorralError } from "../../core/index.js";
+import { type ConfigLoadResult, formatConfigIssues, listSecretValues } from "../../config/runtime.js";
+import { createRedactor, describeError, isCorralError } from "../../core/index.js";
 import { Gateway, routableClientCapabilities } from "../../gateway/index.js";
 import { createLogger, type LogFormat, type LogLevel } from "../../observability/index.js";
 import {
@@ -63,7 +63,10 @@ function waitForSignal(): Promise<string> {
 
 export async function runGateway(run: GatewayRun): Promise<number> {
   const { loaded, configPath, io, hooks } = run;
+  // One redactor for every output of this gateway: the log, reasons, REST, the start-up lines.
+  const redactor = createRedactor();
   const logger = createLogger({
+    redact: redactor.redactText,
     level: (run.logLevel ?? io.env.CORRAL_LOG_LEVEL ?? "info") as LogLevel,
     format: (run.logFormat ?? io.env.CORRAL_LOG_FORMAT ?? "pretty") as LogFormat,
     write: (line) => io.stderr(line),
@@ -73,6 +76,7 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     return EXIT_FAILURE;
   }
   const { config } = loaded;
+  redactor.addSecrets(listSecretValues(config));
   if (loaded.warnings.length > 0) io.stderr(`${formatConfigIssues(loaded.warnings, "warning")}\n`);
 
   const requested = run.containment ?? io.env.CORRAL_CONTAINMENT ?? "auto";
@@ -124,6 +128,7 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     clientInfo: { name: "corral", version: CORRAL_VERSION },
     clientCapabilities: (server) => routableClientCapabilities(server.mode),
     openRemoteLink,
+    redact: redactor.redactText,
     ...(io.env.DOCKER_HOST === undefined ? {} : { dockerHost: io.env.DOCKER_HOST }),
   });
   const gateway = new Gateway({ config, supervisor, logger, version: CORRAL_VERSION });
@@ -133,7 +138,8 @@ export async function runGateway(run: GatewayRun): Promise<number> {
     gatewayConfig: config.gateway,
     logger,
     version: CORRAL_VERSION,
-    configSource: config.source,
+    ...(config.secrets === undefined ? {} : { configSecrets: config.secrets }),
+    redactor,
   });
   const startedAt = Date.now();
   const onHangup = () =>
@@ -145,7 +151,12 @@ export async function runGateway(run: GatewayRun): Promise<number> {
   process.stdout.on("error", onOutputError);
   process.stderr.on("error", onOutputError);
   const shutdownRequested = hooks.shutdownSignal ?? waitForSignal();
-  const settled = trackStartup(supervisor, config.servers, (line) => io.stderr(line), startedAt);
+  const settled = trackStartup(
+    supervisor,
+    config.servers,
+    (line) => io.stderr(redactor.redactText(line)),
+    startedAt,
+  );
   try {
     await supervisor.start();
     const address = await api.listen(config.gateway.host, config.gateway.port);
