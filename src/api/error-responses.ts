@@ -4,6 +4,7 @@
 
 import type { ServerResponse } from "node:http";
 import type { ErrorCode, JsonRpcErrorObject } from "../core/index.js";
+import { QUOTA_EXCEEDED } from "../gateway/index.js";
 import { GATEWAY_ERROR } from "../upstream/index.js";
 
 export const REST_STATUS = {
@@ -17,6 +18,7 @@ export const REST_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   STATE_CONFLICT: 409,
   BODY_TOO_LARGE: 413,
+  QUOTA_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   UPSTREAM_ERROR: 502,
   CONNECTION_CLOSED: 502,
@@ -96,6 +98,13 @@ export function restErrorOfRpc(server: string, error: JsonRpcErrorObject): RestE
         return { code: "CONNECTION_CLOSED", message: error.message, server };
       case GATEWAY_ERROR.requestTimeout:
         return { code: "REQUEST_TIMEOUT", message: error.message, server };
+      case QUOTA_EXCEEDED:
+        return {
+          code: "QUOTA_EXCEEDED",
+          message: error.message,
+          server,
+          extra: { quota: data.quota ?? null },
+        };
     }
   }
   return {
