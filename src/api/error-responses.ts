@@ -4,6 +4,7 @@
 
 import type { ServerResponse } from "node:http";
 import type { ErrorCode, JsonRpcErrorObject } from "../core/index.js";
+import { QUOTA_EXCEEDED } from "../gateway/index.js";
 import { GATEWAY_ERROR } from "../upstream/index.js";
 
 export const REST_STATUS = {
@@ -18,6 +19,7 @@ export const REST_STATUS = {
   STATE_CONFLICT: 409,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  QUOTA_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   UPSTREAM_ERROR: 502,
   CONNECTION_CLOSED: 502,
@@ -97,6 +99,13 @@ export function restErrorOfRpc(server: string, error: JsonRpcErrorObject): RestE
         return { code: "CONNECTION_CLOSED", message: error.message, server };
       case GATEWAY_ERROR.requestTimeout:
         return { code: "REQUEST_TIMEOUT", message: error.message, server };
+      case QUOTA_EXCEEDED:
+        return {
+          code: "QUOTA_EXCEEDED",
+          message: error.message,
+          server,
+          extra: { quota: data.quota ?? null },
+        };
     }
   }
   return {

@@ -6,7 +6,7 @@
 // content type. REST errors use the body shape of DESIGN.md §6, written by error-responses.ts.
 
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { ConfigSecrets, GatewayConfig } from "../config/index.js";
 import { createRedactor, type Redactor } from "../core/index.js";
 import type { Gateway } from "../gateway/index.js";
@@ -15,7 +15,7 @@ import type { Supervisor } from "../supervisor/index.js";
 import { derivedPathsOf } from "./config-view.js";
 import { type RestErrorCode, sendRestError } from "./error-responses.js";
 import { createGuard } from "./guard.js";
-import { isJsonContentType } from "./json-rpc-http.js";
+import { clientAddress, isJsonContentType } from "./json-rpc-http.js";
 import { createLegacySseHandler } from "./mcp-legacy-sse.js";
 import { createStreamableHandler } from "./mcp-streamable.js";
 import { createRouter } from "./rest-router.js";
@@ -75,11 +75,33 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     maxBodyBytes: options.gatewayConfig.maxBodyBytes,
   });
   const serverEndpoint = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/;
+  /** Answered even on a connection over the connections quota: a probe must see a busy gateway. */
+  const probes = new Set(["/healthz", "/readyz"]);
+
+  const { quotas } = options.gateway;
+  /** Connections that came over gateway.quotas.connections: their request is refused, then they close. */
+  const overQuota = new WeakSet<Socket>();
+  let connections = 0;
 
   const server: Server = createServer((request, response) => {
     const target = request.url ?? "/";
     const queryAt = target.indexOf("?");
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    if (overQuota.has(request.socket) && !probes.has(path)) {
+      request.resume();
+      const refusal = quotas.refuse(
+        "connections",
+        clientAddress(request),
+        `the gateway has ${connections} connections open; close idle ones or retry later`,
+      );
+      response.setHeader("connection", "close");
+      sendRestError(response, {
+        code: "QUOTA_EXCEEDED",
+        message: refusal.message,
+        extra: { quota: "connections" },
+      });
+      return;
+    }
     const fail = (error: unknown) => {
       options.logger.error({ err: String(error), path }, "request failed");
       if (!response.headersSent)
@@ -151,6 +173,17 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   // idle timeouts (60 s), so the client, not the gateway, closes first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Node's own `maxConnections` drops a connection with no word; here the client gets a 429 saying why.
+  server.on("connection", (socket: Socket) => {
+    connections += 1;
+    socket.once("close", () => {
+      connections -= 1;
+    });
+    if (connections <= quotas.limits.connections) return;
+    overQuota.add(socket);
+    // One that never sends a request is not kept waiting for the headers timeout.
+    socket.setTimeout(10_000, () => socket.destroy());
+  });
 
   return {
     listen(host, port) {

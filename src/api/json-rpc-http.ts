@@ -9,6 +9,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
 } from "../core/index.js";
+import type { QuotaGuard } from "../gateway/index.js";
 import { GATEWAY_ERROR } from "../upstream/index.js";
 import { discardBody, readBody } from "./body.js";
 
@@ -135,6 +136,33 @@ export function refuseBatch(response: ServerResponse, protocolVersion: string): 
     `JSON-RPC batches were removed in MCP ${BATCHES_REMOVED_IN} and this session speaks ${protocolVersion}; send one message per POST`,
   );
   return true;
+}
+
+/**
+ * Answers 400 with the quota error and returns true when a batch holds more messages than
+ * gateway.quotas.batchLength: none of them reaches a session or a server.
+ */
+export function refuseLongBatch(
+  response: ServerResponse,
+  length: number,
+  quotas: QuotaGuard,
+  address: string,
+): boolean {
+  if (length <= quotas.limits.batchLength) return false;
+  const error = quotas.refuse(
+    "batchLength",
+    address,
+    `the batch holds ${length} messages; send fewer per POST`,
+  );
+  const text = JSON.stringify({ jsonrpc: "2.0", id: null, error });
+  response.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  response.end(text);
+  return true;
+}
+
+/** The client's address as quotas count it. */
+export function clientAddress(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? "unknown";
 }
 
 /** A parsed body, and its bytes as they came. */

@@ -9,9 +9,17 @@ import { isJsonRpcRequest } from "../core/index.js";
 import type { ClientSession, Gateway, SessionScope } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
-import { ANSWERED, accepts, readClientMessages, refuseBatch, sendRpcError } from "./json-rpc-http.js";
+import {
+  ANSWERED,
+  accepts,
+  clientAddress,
+  readClientMessages,
+  refuseBatch,
+  refuseLongBatch,
+  sendRpcError,
+} from "./json-rpc-http.js";
 import { LegacyRequestStream } from "./request-streams.js";
-import { keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
+import { boundStream, keepAlive, SSE_HEADERS, writeSseEvent } from "./sse.js";
 
 export interface LegacySseOptions {
   readonly gateway: Gateway;
@@ -24,6 +32,8 @@ interface LegacyStream {
   readonly id: string;
   readonly scope: SessionScope;
   readonly response: ServerResponse;
+  /** The client's address, for per-address quotas. */
+  readonly address: string;
   /** Aborted when the stream closes, so requests in flight are cancelled upstream. */
   readonly aborter: AbortController;
   session: ClientSession | undefined;
@@ -52,6 +62,7 @@ export function createLegacySseHandler(options: LegacySseOptions) {
     const outcome = await gateway.initialize(
       stream.scope,
       message.params as Record<string, unknown> | undefined,
+      stream.address,
     );
     if ("error" in outcome) {
       stream.initializing = undefined;
@@ -133,6 +144,7 @@ export function createLegacySseHandler(options: LegacySseOptions) {
       id,
       scope,
       response,
+      address: clientAddress(request),
       aborter: new AbortController(),
       session: undefined,
       initializing: undefined,
@@ -140,6 +152,13 @@ export function createLegacySseHandler(options: LegacySseOptions) {
     streams.set(id, stream);
     response.writeHead(200, SSE_HEADERS);
     writeSseEvent(response, `${messagesPath}?sessionId=${id}`, "endpoint");
+    boundStream(response, gateway.quotas.limits.streamBufferBytes, (queued) =>
+      gateway.quotas.note(
+        "streamBufferBytes",
+        stream.address,
+        `ended legacy SSE stream ${id}: its client stopped reading with ${queued} bytes queued (gateway.quotas.streamBuffer)`,
+      ),
+    );
     const stopKeepAlive = keepAlive(response);
     response.on("close", () => {
       stopKeepAlive();
@@ -181,6 +200,7 @@ export function createLegacySseHandler(options: LegacySseOptions) {
     const { messages } = body;
     const version = stream.session?.protocolVersion;
     if (body.batch && version !== undefined && refuseBatch(response, version)) return;
+    if (body.batch && refuseLongBatch(response, messages.length, gateway.quotas, stream.address)) return;
     response.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
     for (const message of messages) {
       handleMessage(stream, message).catch((error: unknown) => {

@@ -9,14 +9,23 @@ import {
   type ClientSession,
   type Gateway,
   isSupportedProtocolVersion,
+  QUOTA_EXCEEDED,
   type SessionScope,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "../gateway/index.js";
 import type { Logger } from "../observability/index.js";
 import { encodeAnswer, GATEWAY_ERROR, toResponseBody } from "../upstream/index.js";
-import { ANSWERED, accepts, readClientMessages, refuseBatch, sendRpcError } from "./json-rpc-http.js";
-import { QuietStream, ResponseStream } from "./request-streams.js";
-import { keepAlive, SSE_HEADERS, sendJsonPieces, writeSseEvent } from "./sse.js";
+import {
+  ANSWERED,
+  accepts,
+  clientAddress,
+  readClientMessages,
+  refuseBatch,
+  refuseLongBatch,
+  sendRpcError,
+} from "./json-rpc-http.js";
+import { QuietStream, ResponseStream, type StreamAdmission } from "./request-streams.js";
+import { boundStream, keepAlive, SSE_HEADERS, sendJsonPieces, writeSseEvent } from "./sse.js";
 
 const SESSION_HEADER = "mcp-session-id";
 const VERSION_HEADER = "mcp-protocol-version";
@@ -89,6 +98,40 @@ export function createStreamableHandler(options: StreamableOptions) {
     return session;
   }
 
+  /** Counts a session's SSE streams in and out, and bounds what each may queue (gateway.quotas). */
+  function boundSessionStream(response: ServerResponse, session: ClientSession): void {
+    session.sseStreams += 1;
+    response.once("close", () => {
+      session.sseStreams -= 1;
+    });
+    boundStream(response, gateway.quotas.limits.streamBufferBytes, (queued) =>
+      gateway.quotas.note(
+        "streamBufferBytes",
+        session.address,
+        `ended an SSE stream of session ${session.id}: its client stopped reading with ${queued} bytes queued (gateway.quotas.streamBuffer)`,
+      ),
+    );
+  }
+
+  /** Whether one more SSE stream of `session` is within gateway.quotas.sseStreamsPerSession. */
+  function hasStreamRoom(session: ClientSession): boolean {
+    return session.sseStreams < gateway.quotas.limits.sseStreamsPerSession;
+  }
+
+  function refuseStream(response: ServerResponse, session: ClientSession, id: unknown = null): void {
+    const error = gateway.quotas.refuse(
+      "sseStreamsPerSession",
+      session.address,
+      `this session has ${session.sseStreams} SSE streams open; close some first`,
+    );
+    const text = JSON.stringify({ jsonrpc: "2.0", id, error });
+    response.writeHead(429, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
+    response.end(text);
+  }
+
   async function answerRequest(
     request: IncomingMessage,
     response: ServerResponse,
@@ -96,13 +139,25 @@ export function createStreamableHandler(options: StreamableOptions) {
     message: JsonRpcRequest,
     bytes: Buffer,
   ) {
-    const stream = new ResponseStream(response, accepts(request, "text/event-stream"));
+    const admission: StreamAdmission = {
+      admit() {
+        if (!hasStreamRoom(session)) {
+          // Refused at once; the work behind the request is cancelled, since nobody can get its answer.
+          refuseStream(response, session, message.id);
+          queueMicrotask(() => gateway.cancelRequests(stream, "its SSE stream was refused over a quota"));
+          return false;
+        }
+        boundSessionStream(response, session);
+        return true;
+      },
+    };
+    const stream = new ResponseStream(response, accepts(request, "text/event-stream"), admission);
     response.on("close", () => {
       if (stream.clientGone()) gateway.cancelRequests(stream, "client disconnected");
     });
     const body = await gateway.handleRequest(session, message, stream, findRequestBytes(bytes));
     const streaming = stream.finish();
-    if (response.destroyed) return;
+    if (response.destroyed || response.writableEnded) return;
     const answer = encodeAnswer(message.id, body);
     if (streaming) {
       writeSseEvent(response, answer);
@@ -123,9 +178,11 @@ export function createStreamableHandler(options: StreamableOptions) {
       const outcome = await gateway.initialize(
         scope,
         initialize.params as Record<string, unknown> | undefined,
+        clientAddress(request),
       );
       if ("error" in outcome) {
-        sendJson(response, 200, { jsonrpc: "2.0", id: initialize.id, error: outcome.error });
+        const status = outcome.error.code === QUOTA_EXCEEDED ? 429 : 200;
+        sendJson(response, status, { jsonrpc: "2.0", id: initialize.id, error: outcome.error });
         return;
       }
       sendJson(
@@ -139,6 +196,7 @@ export function createStreamableHandler(options: StreamableOptions) {
     const session = findSession(request, response, scope);
     if (session === undefined) return;
     if (batch && refuseBatch(response, session.protocolVersion)) return;
+    if (batch && refuseLongBatch(response, messages.length, gateway.quotas, session.address)) return;
     if (body.request !== undefined) {
       await answerRequest(request, response, session, body.request, body.bytes);
       return;
@@ -188,8 +246,13 @@ export function createStreamableHandler(options: StreamableOptions) {
       );
       return;
     }
+    if (!hasStreamRoom(session)) {
+      refuseStream(response, session);
+      return;
+    }
     response.writeHead(200, SSE_HEADERS);
     response.flushHeaders();
+    boundSessionStream(response, session);
     const outbound = { send: (message: JsonRpcMessage) => writeSseEvent(response, JSON.stringify(message)) };
     session.outbound = outbound;
     const stopKeepAlive = keepAlive(response);

@@ -15,6 +15,12 @@ import { SSE_HEADERS, writeSseEvent } from "./sse.js";
 
 const CLIENT_GONE = "client disconnected";
 
+/** Whether a POST's answer may become an SSE stream (gateway.quotas.sseStreamsPerSession). */
+export interface StreamAdmission {
+  /** True, counting the stream in, when the session may open one more; else it answered the refusal. */
+  admit(): boolean;
+}
+
 /**
  * A Streamable HTTP POST: the answer goes out as JSON, unless a notification or a server request
  * comes first (and the client accepts SSE), which turns the response into an event stream.
@@ -22,25 +28,25 @@ const CLIENT_GONE = "client disconnected";
 export class ResponseStream implements RequestStream {
   readonly #response: ServerResponse;
   readonly #canStream: boolean;
+  readonly #admission: StreamAdmission | undefined;
   #aborter: AbortController | undefined;
   #streaming = false;
   #finished = false;
   #closed = false;
 
-  constructor(response: ServerResponse, canStream: boolean) {
+  constructor(response: ServerResponse, canStream: boolean, admission?: StreamAdmission) {
     this.#response = response;
     this.#canStream = canStream;
+    this.#admission = admission;
   }
 
   notify(notification: JsonRpcNotification): void {
-    if (this.#finished || !this.#canStream) return;
-    this.#startStream();
+    if (this.#finished || !this.#canStream || !this.#startStream()) return;
     writeSseEvent(this.#response, JSON.stringify(notification));
   }
 
   send(message: JsonRpcMessage): boolean {
-    if (this.#finished || !this.#canStream || this.#response.destroyed) return false;
-    this.#startStream();
+    if (this.#finished || !this.#canStream || this.#response.destroyed || !this.#startStream()) return false;
     return writeSseEvent(this.#response, JSON.stringify(message));
   }
 
@@ -69,10 +75,18 @@ export class ResponseStream implements RequestStream {
     return true;
   }
 
-  #startStream(): void {
-    if (this.#streaming) return;
+  /** False when the session may not open another stream: the refusal was answered instead. */
+  #startStream(): boolean {
+    if (this.#streaming) return true;
+    if (this.#admission !== undefined) {
+      if (!this.#admission.admit()) {
+        this.#finished = true;
+        return false;
+      }
+    }
     this.#streaming = true;
     this.#response.writeHead(200, SSE_HEADERS);
+    return true;
   }
 }
 

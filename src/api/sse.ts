@@ -1,5 +1,5 @@
-// Server-Sent Events framing for MCP messages, and a keep-alive comment so proxies keep idle
-// streams open.
+// Server-Sent Events framing for MCP messages, a keep-alive comment so proxies keep idle streams
+// open, and the bound on what waits for a client that does not read (gateway.quotas.streamBuffer).
 
 import type { ServerResponse } from "node:http";
 
@@ -8,6 +8,37 @@ export const SSE_HEADERS = {
   "cache-control": "no-cache, no-transform",
   connection: "keep-alive",
 } as const;
+
+interface StreamBound {
+  readonly bytes: number;
+  readonly onOverflow: (queued: number) => void;
+}
+
+const bounds = new WeakMap<ServerResponse, StreamBound>();
+
+/**
+ * Bounds what may queue on `response` for a client that stops reading: once `write` returned false,
+ * further events queue in node's buffer up to `bytes`; beyond that the stream is ended (destroyed:
+ * nothing more can reach that client anyway), after `onOverflow` logged why. Never an unbounded buffer.
+ */
+export function boundStream(
+  response: ServerResponse,
+  bytes: number,
+  onOverflow: (queued: number) => void,
+): void {
+  bounds.set(response, { bytes, onOverflow });
+}
+
+/** After a write: ends the stream when its client is too far behind. Cheap while the client keeps up. */
+function checkBackpressure(response: ServerResponse): boolean {
+  if (!response.writableNeedDrain) return true;
+  const bound = bounds.get(response);
+  if (bound === undefined || response.writableLength <= bound.bytes) return true;
+  bounds.delete(response);
+  bound.onOverflow(response.writableLength);
+  response.destroy();
+  return false;
+}
 
 /** `data` is one line of JSON (no CR or LF), as a string or as pieces of the bytes a server wrote. */
 export function writeSseEvent(
@@ -18,7 +49,7 @@ export function writeSseEvent(
   if (response.destroyed || response.writableEnded) return false;
   if (typeof data === "string") {
     response.write(`event: ${event}\ndata: ${data}\n\n`);
-    return true;
+    return checkBackpressure(response);
   }
   // Corked, the pieces leave in one writev.
   response.cork();
@@ -26,7 +57,7 @@ export function writeSseEvent(
   for (const piece of data) response.write(piece);
   response.write("\n\n");
   process.nextTick(() => response.uncork());
-  return true;
+  return checkBackpressure(response);
 }
 
 /** Below this, joining the pieces of an answer allocates less than writing them one by one. */
@@ -56,7 +87,8 @@ export function sendJsonPieces(response: ServerResponse, body: string | readonly
 /** Writes a comment line every `intervalMs`; returns a function that stops it. */
 export function keepAlive(response: ServerResponse, intervalMs = 25_000): () => void {
   const timer = setInterval(() => {
-    if (!response.destroyed && !response.writableEnded) response.write(": keep-alive\n\n");
+    if (!response.destroyed && !response.writableEnded && !response.writableNeedDrain)
+      response.write(": keep-alive\n\n");
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -36,3 +36,23 @@ export const SERVER_NAME_PATTERN = "^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$";
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 60 * 60_000;
+
+/**
+ * `gateway.quotas`: what one client, one session or everyone together may hold of the gateway
+ * (docs/security.md#quotas). Generous enough for the bench and a busy team, small enough that the
+ * sum stays within a few hundred MiB.
+ */
+export const QUOTA_DEFAULTS = {
+  sessions: 1_000,
+  sessionsPerAddress: 100,
+  initializeDataBytes: 8 * 1024,
+  subscriptionsPerSession: 100,
+  subscriptionUriBytes: 2 * 1024,
+  batchLength: 100,
+  inFlightPerSession: 256,
+  inFlightPerServer: 1_024,
+  sseStreamsPerSession: 32,
+  connections: 1_024,
+  streamBufferBytes: 1024 * 1024,
+  instanceSharePerAddress: 0.5,
+} as const;

@@ -10,11 +10,12 @@ import {
   DEFAULT_SEPARATOR,
   DEFAULT_SESSION_IDLE_TIMEOUT_MS,
   DEFAULT_STATE_DIR,
+  QUOTA_DEFAULTS,
 } from "./defaults.js";
 import type { ConfigFile } from "./schema.js";
 import { inferTransport } from "./server-checks.js";
 import type { ServerInput } from "./server-schema.js";
-import type { CorralConfig, GatewayConfig, LoadConfigOptions, ServerConfig } from "./types.js";
+import type { CorralConfig, GatewayConfig, LoadConfigOptions, Quotas, ServerConfig } from "./types.js";
 
 export interface NormaliseContext {
   readonly source: string;
@@ -112,6 +113,24 @@ function normaliseServer(name: string, input: ServerInput, context: NormaliseCon
   };
 }
 
+function normaliseQuotas(quotas: NonNullable<NonNullable<ConfigFile["gateway"]>["quotas"]>): Quotas {
+  const Q = QUOTA_DEFAULTS;
+  return {
+    sessions: quotas.sessions ?? Q.sessions,
+    sessionsPerAddress: quotas.sessionsPerAddress ?? Q.sessionsPerAddress,
+    initializeDataBytes: quotas.initializeData ?? Q.initializeDataBytes,
+    subscriptionsPerSession: quotas.subscriptionsPerSession ?? Q.subscriptionsPerSession,
+    subscriptionUriBytes: quotas.subscriptionUri ?? Q.subscriptionUriBytes,
+    batchLength: quotas.batchLength ?? Q.batchLength,
+    inFlightPerSession: quotas.inFlightPerSession ?? Q.inFlightPerSession,
+    inFlightPerServer: quotas.inFlightPerServer ?? Q.inFlightPerServer,
+    sseStreamsPerSession: quotas.sseStreamsPerSession ?? Q.sseStreamsPerSession,
+    connections: quotas.connections ?? Q.connections,
+    streamBufferBytes: quotas.streamBuffer ?? Q.streamBufferBytes,
+    instanceSharePerAddress: quotas.instanceSharePerAddress ?? Q.instanceSharePerAddress,
+  };
+}
+
 export function normaliseConfig(file: ConfigFile, context: NormaliseContext): CorralConfig {
   const gateway = file.gateway ?? {};
   const overrides = context.overrides ?? {};
@@ -126,6 +145,7 @@ export function normaliseConfig(file: ConfigFile, context: NormaliseContext): Co
     maxBodyBytes: gateway.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
     sessionIdleTimeoutMs: gateway.sessionIdleTimeout ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS,
     readiness: gateway.readiness ?? "all",
+    quotas: normaliseQuotas(gateway.quotas ?? {}),
   };
   const entries = file.servers ?? file.mcpServers ?? {};
   const servers = context.serverOrder

@@ -7,6 +7,7 @@ import {
   DEFAULT_PORT,
   DEFAULT_SEPARATOR,
   DEFAULT_STATE_DIR,
+  QUOTA_DEFAULTS as Q,
   SERVER_NAME_PATTERN,
 } from "./defaults.js";
 import {
@@ -15,6 +16,7 @@ import {
   finiteDuration,
   integer,
   isMap,
+  positiveNumber,
   size,
   stringList,
   text,
@@ -23,6 +25,73 @@ import { serverSchema } from "./server-schema.js";
 import { suggestWord } from "./suggest.js";
 
 const SEPARATOR_PATTERN = /^[A-Za-z0-9_.-]{1,8}$/;
+
+const KIB = 1024;
+
+/** docs/security.md#quotas: each key names what it bounds, and every refusal names its key. */
+const quotasSchema = z
+  .strictObject({
+    sessions: integer({
+      description: "Client sessions at once, all clients together.",
+      min: 1,
+      default: Q.sessions,
+    }),
+    sessionsPerAddress: integer({
+      description: "Client sessions at once from one client address.",
+      min: 1,
+      default: Q.sessionsPerAddress,
+    }),
+    initializeData: size({
+      description:
+        "Largest clientInfo a session keeps from its initialize (the rest is not kept); beyond, initialize is refused.",
+      default: `${Q.initializeDataBytes / KIB}Ki`,
+    }),
+    subscriptionsPerSession: integer({
+      description: "Resource subscriptions one session holds.",
+      min: 1,
+      default: Q.subscriptionsPerSession,
+    }),
+    subscriptionUri: size({
+      description: "Longest resource URI a session may subscribe to.",
+      default: `${Q.subscriptionUriBytes / KIB}Ki`,
+    }),
+    batchLength: integer({
+      description: "Messages in one JSON-RPC batch (MCP 2025-03-26 and older allow batches).",
+      min: 1,
+      default: Q.batchLength,
+    }),
+    inFlightPerSession: integer({
+      description: "Requests of one session in flight at once.",
+      min: 1,
+      default: Q.inFlightPerSession,
+    }),
+    inFlightPerServer: integer({
+      description: "Requests in flight to one server at once, all sessions and instances together.",
+      min: 1,
+      default: Q.inFlightPerServer,
+    }),
+    sseStreamsPerSession: integer({
+      description:
+        "SSE streams one session has open at once (its GET stream and POST answers sent as streams).",
+      min: 1,
+      default: Q.sseStreamsPerSession,
+    }),
+    connections: integer({
+      description: "Open TCP connections to the gateway's port.",
+      min: 1,
+      default: Q.connections,
+    }),
+    streamBuffer: size({
+      description: "Bytes queued on a stream whose client does not read; beyond, the stream is ended.",
+      default: `${Q.streamBufferBytes / KIB / KIB}Mi`,
+    }),
+    instanceSharePerAddress: positiveNumber({
+      description:
+        "Share (at most 1) of a per-session server's maxInstances one non-loopback client address may hold.",
+      default: Q.instanceSharePerAddress,
+    }).refine((share) => share <= 1, { error: "must be at most 1 (all of maxInstances)" }),
+  })
+  .partial();
 
 const gatewaySchema = z
   .strictObject({
@@ -75,6 +144,9 @@ const gatewaySchema = z
           "When /readyz answers 200: all (every enabled eager shared server not stopped by an operator can take requests), any (at least one of them can), or a list of server names (each of them can; lazy and per-session servers count only when listed).",
         default: "all",
       }),
+    quotas: quotasSchema.meta({
+      description: "What clients may hold of the gateway (docs/security.md#quotas).",
+    }),
     separator: z
       .string()
       .regex(SEPARATOR_PATTERN, {

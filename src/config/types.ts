@@ -115,6 +115,33 @@ export interface GatewayConfig {
   readonly sessionIdleTimeoutMs: number;
   /** Which servers /readyz waits for (docs/api.md). */
   readonly readiness: Readiness;
+  readonly quotas: Quotas;
+}
+
+/** `gateway.quotas`, in runtime units (bytes, counts): docs/security.md#quotas. */
+export interface Quotas {
+  /** Client sessions at once, all clients together. */
+  readonly sessions: number;
+  /** Client sessions at once from one client address. */
+  readonly sessionsPerAddress: number;
+  /** JSON size of what a session keeps of its initialize (clientInfo). */
+  readonly initializeDataBytes: number;
+  readonly subscriptionsPerSession: number;
+  /** Longest resource URI a session may subscribe to. */
+  readonly subscriptionUriBytes: number;
+  /** Messages in one JSON-RPC batch (where the protocol version allows batches). */
+  readonly batchLength: number;
+  readonly inFlightPerSession: number;
+  /** Requests in flight to one server, all its instances and sessions together. */
+  readonly inFlightPerServer: number;
+  /** SSE streams a session has open at once (its GET stream and POST answers sent as streams). */
+  readonly sseStreamsPerSession: number;
+  /** Open TCP connections to the gateway's listener. */
+  readonly connections: number;
+  /** Bytes waiting on a stream whose client does not read; beyond, the stream is ended. */
+  readonly streamBufferBytes: number;
+  /** Share (0–1] of a per-session server's maxInstances that one non-loopback address may hold. */
+  readonly instanceSharePerAddress: number;
 }
 
 /** all / any of the servers that should be running, or exactly the listed ones. */

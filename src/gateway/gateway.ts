@@ -10,6 +10,7 @@ import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import { Catalog, type ListKind } from "./catalog.js";
 import { CatalogSync, kindsOfListChanged, LIST_CHANGED_NOTIFICATION } from "./catalog-sync.js";
 import { negotiateProtocolVersion, passesLogLevel } from "./protocol.js";
+import { QuotaGuard } from "./quotas.js";
 import { routeAggregateRequest } from "./route-aggregate.js";
 import type { RequestStream } from "./route-context.js";
 import { routeServerRequest } from "./route-server.js";
@@ -54,10 +55,13 @@ export function routableClientCapabilities(mode: InstanceMode): Readonly<Record<
 
 export class Gateway {
   readonly upstreams: Upstreams;
+  readonly quotas: QuotaGuard;
   readonly catalog: Catalog;
   readonly #sync: CatalogSync;
   readonly #options: GatewayOptions;
   readonly #sessions = new Map<string, ClientSession>();
+  /** Sessions per client address, for gateway.quotas.sessionsPerAddress. */
+  readonly #sessionsByAddress = new Map<string, Set<ClientSession>>();
   readonly #owners = new WeakMap<ClientSession, SessionOwner>();
   readonly #unsubscribe: () => void;
   readonly #sweeper: NodeJS.Timeout;
@@ -66,9 +70,13 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     const { config, supervisor, logger } = options;
+    this.quotas = new QuotaGuard(config.gateway.quotas, logger);
     this.catalog = new Catalog(config.servers, config.gateway.separator);
-    this.upstreams = new Upstreams(config, supervisor, (server, notification) =>
-      this.#onUpstreamNotification(server, notification),
+    this.upstreams = new Upstreams(
+      config,
+      supervisor,
+      (server, notification) => this.#onUpstreamNotification(server, notification),
+      this.quotas,
     );
     this.#sync = new CatalogSync(this.catalog, this.upstreams, logger, (server, kinds) =>
       this.#announceListChanged(server, kinds),
@@ -96,10 +104,14 @@ export class Gateway {
     return session;
   }
 
-  /** Handles `initialize`: creates the session and builds the result the client gets. */
+  /**
+   * Handles `initialize`: creates the session and builds the result the client gets. `address`: the
+   * client's network address, for the per-address quotas.
+   */
   async initialize(
     scope: SessionScope,
     params: Record<string, unknown> | undefined,
+    address = "unknown",
   ): Promise<InitializeOutcome> {
     if (this.#draining)
       return { error: gatewayError(GATEWAY_ERROR.serverUnavailable, "the gateway is shutting down") };
@@ -111,19 +123,29 @@ export class Gateway {
         ),
       };
     }
+    const refusal = this.#checkSessionQuotas(params, address);
+    if (refusal !== undefined) return { error: refusal };
     const protocolVersion = negotiateProtocolVersion(params.protocolVersion);
+    const capabilities = params.capabilities;
     const session = new ClientSession({
       scope,
       protocolVersion,
-      clientCapabilities: (params.capabilities as Record<string, unknown> | undefined) ?? {},
+      clientCapabilities:
+        typeof capabilities === "object" && capabilities !== null
+          ? (capabilities as Record<string, unknown>)
+          : {},
       clientInfo: params.clientInfo,
+      address,
       onDetached: () => this.upstreams.noticeSlotChange(),
     });
+    // Counted from here, so initializes waiting for an instance count too.
+    this.#addSession(session);
     let result: Record<string, unknown>;
     if (scope.kind === "server") {
       // For a per-session server this starts the session's own instance.
       const connected = await this.upstreams.connect(scope.server, undefined, this.#ownerOf(session));
       if ("error" in connected) {
+        this.#removeSession(session);
         void this.upstreams.releaseSession(session.id, "initialize failed");
         return connected;
       }
@@ -147,6 +169,79 @@ export class Gateway {
     return { session, result };
   }
 
+  /** The refusal of a new session over a quota, or undefined when it may be made. */
+  #checkSessionQuotas(params: Record<string, unknown>, address: string) {
+    const { limits } = this.quotas;
+    // Only clientInfo is kept whole; a client that sends more than the quota is told so.
+    const infoBytes =
+      params.clientInfo === undefined ? 0 : Buffer.byteLength(JSON.stringify(params.clientInfo) ?? "");
+    if (infoBytes > limits.initializeDataBytes) {
+      return this.quotas.refuse(
+        "initializeDataBytes",
+        address,
+        `initialize params.clientInfo is ${infoBytes} bytes of JSON; send a shorter clientInfo`,
+        GATEWAY_ERROR.invalidParams,
+      );
+    }
+    if (this.#counted() >= limits.sessions) {
+      return this.quotas.refuse(
+        "sessions",
+        address,
+        `the gateway has ${limits.sessions} client sessions open`,
+      );
+    }
+    const mine = this.#sessionsByAddress.get(address);
+    if (mine !== undefined && mine.size >= limits.sessionsPerAddress && !this.#reclaimSession(mine)) {
+      return this.quotas.refuse(
+        "sessionsPerAddress",
+        address,
+        `address ${address} has ${mine.size} client sessions open; end unused ones (DELETE) first`,
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * At the per-address quota, that address's session whose stream closed longest ago, with nothing
+   * in flight, makes room: the MCP SDK's `close()` leaves such sessions behind without a DELETE.
+   */
+  #reclaimSession(sessions: Set<ClientSession>): boolean {
+    let oldest: ClientSession | undefined;
+    for (const session of sessions) {
+      const since = session.detachedSince;
+      if (since === undefined || session.inFlight > 0) continue;
+      if (oldest === undefined || since < (oldest.detachedSince as number)) oldest = session;
+    }
+    if (oldest === undefined) return false;
+    this.closeSession(
+      oldest.id,
+      "its stream closed and its client address needed a session for a new client",
+    );
+    return true;
+  }
+
+  #counted(): number {
+    let count = 0;
+    for (const sessions of this.#sessionsByAddress.values()) count += sessions.size;
+    return count;
+  }
+
+  #addSession(session: ClientSession): void {
+    let sessions = this.#sessionsByAddress.get(session.address);
+    if (sessions === undefined) {
+      sessions = new Set();
+      this.#sessionsByAddress.set(session.address, sessions);
+    }
+    sessions.add(session);
+  }
+
+  #removeSession(session: ClientSession): void {
+    const sessions = this.#sessionsByAddress.get(session.address);
+    if (sessions === undefined) return;
+    sessions.delete(session);
+    if (sessions.size === 0) this.#sessionsByAddress.delete(session.address);
+  }
+
   /**
    * A client request; never rejects: failures are JSON-RPC errors. A forwarded answer comes back
    * unread, for `encodeAnswer` (or `toResponseBody`). `encoded`: the request's bytes as the client
@@ -163,6 +258,16 @@ export class Gateway {
     if (request.method === "initialize") {
       return { error: gatewayError(GATEWAY_ERROR.invalidRequest, "this session is already initialized") };
     }
+    if (session.inFlight >= this.quotas.limits.inFlightPerSession) {
+      return {
+        error: this.quotas.refuse(
+          "inFlightPerSession",
+          session.address,
+          `this session has ${session.inFlight} requests in flight; wait for answers before sending more`,
+        ),
+      };
+    }
+    session.inFlight += 1;
     const context = {
       session,
       stream,
@@ -170,6 +275,7 @@ export class Gateway {
       upstreams: this.upstreams,
       sync: this.#sync,
       owner: this.#ownerOf(session),
+      quotas: this.quotas,
       encoded,
     };
     try {
@@ -187,6 +293,8 @@ export class Gateway {
           `corral failed to handle ${request.method}: ${String(error)}`,
         ),
       };
+    } finally {
+      session.inFlight -= 1;
     }
   }
 
@@ -225,6 +333,7 @@ export class Gateway {
     const session = this.#sessions.get(id);
     if (session === undefined) return false;
     this.#sessions.delete(id);
+    this.#removeSession(session);
     session.close();
     for (const connection of this.upstreams.all()) connection.cancelSession(id, reason);
     void this.upstreams.releaseSession(id, reason);
@@ -244,6 +353,7 @@ export class Gateway {
   #makeOwner(session: ClientSession): SessionOwner {
     return {
       id: session.id,
+      address: session.address,
       deliver: (server, notification) => this.#deliver(session, server, notification),
       ask: async (request, signal) => {
         if (session.supports(request.method)) await session.waitForOutbound(OUTBOUND_WAIT_MS, signal);

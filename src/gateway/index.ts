@@ -12,5 +12,6 @@ export {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "./protocol.js";
+export { isLoopbackAddress, QUOTA_EXCEEDED, QUOTA_KEYS, QuotaGuard, type QuotaName } from "./quotas.js";
 export type { RequestStream } from "./route-context.js";
 export { ClientSession, type Outbound, type SessionScope } from "./session.js";

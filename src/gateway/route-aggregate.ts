@@ -5,7 +5,7 @@ import { type JsonRpcRequest, renameInRequest } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { ListKind } from "./catalog.js";
 import { isLogLevel } from "./protocol.js";
-import { forwardTo, type RouteContext } from "./route-context.js";
+import { forwardTo, type RouteContext, subscribe } from "./route-context.js";
 
 const PAGE_SIZE = 500;
 const LIST_OF: Readonly<Record<string, ListKind>> = {
@@ -103,7 +103,8 @@ async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promi
       ),
     };
   }
-  if (request.method === "resources/subscribe") context.session.subscriptions.add(uri);
+  if (request.method === "resources/subscribe")
+    return subscribe(context, server, request, uri, context.encoded);
   if (request.method === "resources/unsubscribe") context.session.subscriptions.delete(uri);
   return forwardTo(context, server, request, params, context.encoded);
 }

@@ -1,9 +1,10 @@
 // What request routing needs to see of the gateway, and the one way it forwards to an upstream.
 
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, RequestBytes } from "../core/index.js";
-import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
+import { type Answer, GATEWAY_ERROR, gatewayError, toResponseBody } from "../upstream/index.js";
 import type { Catalog } from "./catalog.js";
 import type { CatalogSync } from "./catalog-sync.js";
+import type { QuotaGuard } from "./quotas.js";
 import type { ClientSession } from "./session.js";
 import type { SessionOwner, Upstreams } from "./upstreams.js";
 
@@ -30,6 +31,7 @@ export interface RouteContext {
   readonly sync: CatalogSync;
   /** The session as owner of per-session instances. */
   readonly owner: SessionOwner;
+  readonly quotas: QuotaGuard;
   /** The request as the client sent it, for routes that forward its params unchanged. */
   readonly encoded: RequestBytes | undefined;
 }
@@ -56,15 +58,60 @@ export async function forwardTo(
   if (stream.closed) {
     return { error: gatewayError(GATEWAY_ERROR.cancelled, "cancelled by the client", { server }) };
   }
+  const { quotas } = context;
+  if (!quotas.enterServer(server)) {
+    const what = `server "${server}" has ${quotas.limits.inFlightPerServer} requests in flight; try again when some are answered`;
+    return { error: quotas.refuse("inFlightPerServer", session.address, what) };
+  }
   const timeoutMs = upstreams.server(server)?.requestTimeoutMs ?? 60_000;
-  return connection.relay(request.method, params, {
-    sessionId: session.id,
-    originalId: request.id,
-    timeoutMs,
-    onNotification: (notification) => stream.notify(notification),
-    askClient: (method, askParams, signal) =>
-      session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
-    origin: stream,
-    encoded,
-  });
+  try {
+    return await connection.relay(request.method, params, {
+      sessionId: session.id,
+      originalId: request.id,
+      timeoutMs,
+      onNotification: (notification) => stream.notify(notification),
+      askClient: (method, askParams, signal) =>
+        session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
+      origin: stream,
+      encoded,
+    });
+  } finally {
+    quotas.leaveServer(server);
+  }
+}
+
+/**
+ * A `resources/subscribe`: refused over the session's quotas, else forwarded, and the URI kept only
+ * once the server accepted it (a refused subscribe stores nothing).
+ */
+export async function subscribe(
+  context: RouteContext,
+  server: string,
+  request: JsonRpcRequest,
+  uri: string,
+  encoded?: RequestBytes,
+): Promise<Answer> {
+  const { session, quotas } = context;
+  const uriBytes = Buffer.byteLength(uri);
+  if (uriBytes > quotas.limits.subscriptionUriBytes) {
+    const what = `the resource URI is ${uriBytes} bytes long`;
+    return {
+      error: quotas.refuse("subscriptionUriBytes", session.address, what, GATEWAY_ERROR.invalidParams),
+    };
+  }
+  const held = session.subscriptions.size + session.pendingSubscribes;
+  if (!session.subscriptions.has(uri) && held >= quotas.limits.subscriptionsPerSession) {
+    const what = `this session holds ${held} subscriptions; unsubscribe from some first`;
+    return { error: quotas.refuse("subscriptionsPerSession", session.address, what) };
+  }
+  session.pendingSubscribes += 1;
+  let answer: Answer;
+  try {
+    answer = await forwardTo(context, server, request, request.params, encoded);
+  } finally {
+    session.pendingSubscribes -= 1;
+  }
+  const body = toResponseBody(answer);
+  if ("result" in body && !session.closed) session.subscriptions.add(uri);
+  return body;
 }

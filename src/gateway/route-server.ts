@@ -6,7 +6,7 @@ import type { JsonRpcRequest } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError, toResponseBody } from "../upstream/index.js";
 import { isToolExposed } from "./catalog.js";
 import { isLogLevel } from "./protocol.js";
-import { forwardTo, type RouteContext } from "./route-context.js";
+import { forwardTo, type RouteContext, subscribe } from "./route-context.js";
 
 type Params = Record<string, unknown> | undefined;
 
@@ -24,7 +24,8 @@ export async function routeServerRequest(
       if (isLogLevel(params?.level)) context.session.logLevel = params.level;
       break;
     case "resources/subscribe":
-      if (typeof params?.uri === "string") context.session.subscriptions.add(params.uri);
+      if (typeof params?.uri === "string")
+        return subscribe(context, server, request, params.uri, context.encoded);
       break;
     case "resources/unsubscribe":
       if (typeof params?.uri === "string") context.session.subscriptions.delete(params.uri);

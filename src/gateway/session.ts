@@ -19,6 +19,8 @@ export interface SessionInit {
   readonly protocolVersion: string;
   readonly clientCapabilities: Readonly<Record<string, unknown>>;
   readonly clientInfo: unknown;
+  /** The client's network address, for per-address quotas and logs. */
+  readonly address: string;
   /** Called when the client's stream closes with none in its place. */
   readonly onDetached?: () => void;
 }
@@ -34,13 +36,35 @@ const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
   "roots/list": "roots",
 };
 
+/**
+ * What a session keeps of the client's capabilities: whether it declared those Corral routes to it,
+ * nothing of their contents. The rest of an initialize is not kept (docs/security.md#quotas).
+ */
+function keepCapabilities(
+  capabilities: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const kept: Record<string, unknown> = {};
+  for (const name of Object.values(CLIENT_CAPABILITY_OF)) {
+    if (capabilities[name] !== undefined) kept[name] = {};
+  }
+  return kept;
+}
+
 export class ClientSession {
   readonly id = createSessionId();
   readonly scope: SessionScope;
   readonly protocolVersion: string;
   readonly clientCapabilities: Readonly<Record<string, unknown>>;
   readonly clientInfo: unknown;
+  readonly address: string;
+  /** Resource URIs the session subscribed to and a server accepted. */
   readonly subscriptions = new Set<string>();
+  /** Subscribes sent on and not answered yet: they count against the quota until then. */
+  pendingSubscribes = 0;
+  /** Requests of this session in flight (gateway.quotas.inFlightPerSession). */
+  inFlight = 0;
+  /** SSE streams open (gateway.quotas.sseStreamsPerSession). */
+  sseStreams = 0;
   readonly createdAt = Date.now();
   logLevel: LogLevel | undefined;
   /**
@@ -61,8 +85,9 @@ export class ClientSession {
     this.#onDetached = init.onDetached;
     this.scope = init.scope;
     this.protocolVersion = init.protocolVersion;
-    this.clientCapabilities = init.clientCapabilities;
+    this.clientCapabilities = keepCapabilities(init.clientCapabilities);
     this.clientInfo = init.clientInfo;
+    this.address = init.address;
   }
 
   get outbound(): Outbound | undefined {

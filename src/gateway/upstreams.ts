@@ -23,6 +23,7 @@ import {
   type ResponseBody,
   UpstreamConnection,
 } from "../upstream/index.js";
+import { isLoopbackAddress, type QuotaGuard } from "./quotas.js";
 
 export type ConnectionResult =
   | { readonly connection: UpstreamConnection }
@@ -31,6 +32,8 @@ export type ConnectionResult =
 /** What a per-session instance needs from the session that owns it. */
 export interface SessionOwner {
   readonly id: string;
+  /** The session's client address: one address may hold only a share of a server's slots. */
+  readonly address: string;
   /** Notifications of the owner's own instance go to that session only. */
   deliver(server: string, notification: JsonRpcNotification): void;
   /** A server→client request with no request of the owner in flight (e.g. roots/list at start). */
@@ -70,13 +73,16 @@ export class Upstreams {
   readonly #sessionUpstreams = new Map<string, OwnedUpstream>();
   readonly #unsubscribeRemoval: () => void;
   readonly #slotWaiters = new Set<() => void>();
+  readonly #quotas: QuotaGuard | undefined;
 
   constructor(
     config: CorralConfig,
     supervisor: Supervisor,
     onNotification: (server: string, notification: JsonRpcNotification) => void,
+    quotas?: QuotaGuard,
   ) {
     this.#supervisor = supervisor;
+    this.#quotas = quotas;
     this.#servers = new Map(config.servers.map((server) => [server.name, server]));
     for (const server of config.servers) {
       if (server.mode !== "shared" || server.disabled) continue;
@@ -110,6 +116,8 @@ export class Upstreams {
     const key = `${owner.id}\0${server.name}`;
     let upstream = this.#sessionUpstreams.get(key);
     if (upstream === undefined) {
+      const unfair = this.#overAddressShare(server, owner);
+      if (unfair !== undefined) return { error: unfair };
       if (!this.#supervisor.hasFreeSessionSlot(server.name)) await this.#waitForSlot(server.name, signal);
       let instance: Instance;
       try {
@@ -134,6 +142,23 @@ export class Upstreams {
     }
     this.#supervisor.touchInstance(upstream.instance);
     return { connection: upstream.connection };
+  }
+
+  /**
+   * The refusal of a new instance for `owner` when its address already holds its share of the
+   * server's maxInstances, so anonymous sessions from one address cannot take every slot. Loopback
+   * clients are the host's own user and may take them all (docs/security.md#quotas).
+   */
+  #overAddressShare(server: ServerConfig, owner: SessionOwner) {
+    if (this.#quotas === undefined || isLoopbackAddress(owner.address)) return undefined;
+    const share = Math.max(1, Math.floor(server.maxInstances * this.#quotas.limits.instanceSharePerAddress));
+    let held = 0;
+    for (const upstream of this.#sessionUpstreams.values()) {
+      if (upstream.connection.server === server.name && upstream.owner.address === owner.address) held += 1;
+    }
+    if (held < share) return undefined;
+    const what = `address ${owner.address} holds ${held} of the ${server.maxInstances} per-session instances of server "${server.name}"`;
+    return this.#quotas.refuse("instanceSharePerAddress", owner.address, what);
   }
 
   /** A session's stream closed, or an instance was released: a slot may be free or reclaimable now. */

@@ -2,7 +2,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config text spells ${VAR} literally
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ServerConfig } from "../../src/config/index.js";
+import { QUOTA_DEFAULTS, type ServerConfig } from "../../src/config/index.js";
 import { CONFIG_DIR, expectConfig, lines, loadText } from "./load-text.js";
 
 /** What a server with nothing but a command becomes. */
@@ -54,6 +54,7 @@ describe("corral.yaml", () => {
         maxBodyBytes: 4 * 1024 * 1024,
         sessionIdleTimeoutMs: 3_600_000,
         readiness: "all",
+        quotas: QUOTA_DEFAULTS,
       },
       servers: [defaultServer("fs", "npx")],
       secrets: { expansions: [], derivedPaths: { fs: [] } },
@@ -97,6 +98,7 @@ describe("corral.yaml", () => {
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleTimeoutMs: 3_600_000,
       readiness: ["shell"],
+      quotas: QUOTA_DEFAULTS,
     });
     assert.deepEqual(config.servers[0], {
       ...defaultServer("shell", "./bin/shell"),
@@ -198,6 +200,7 @@ describe("corral.yaml", () => {
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleTimeoutMs: 3_600_000,
       readiness: "all",
+      quotas: QUOTA_DEFAULTS,
     });
   });
 });

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ServerConfig } from "../../src/config/index.js";
+import { QUOTA_DEFAULTS, type ServerConfig } from "../../src/config/index.js";
 import { createSilentLogger, type Logger } from "../../src/observability/index.js";
 import {
   type CgroupHost,
@@ -62,6 +62,7 @@ export async function startSupervised(
         maxBodyBytes: 4 * 1024 * 1024,
         sessionIdleTimeoutMs: 3_600_000,
         readiness: "all",
+        quotas: QUOTA_DEFAULTS,
         ...(options.maxProcesses === undefined ? {} : { maxProcesses: options.maxProcesses }),
       },
       servers,
