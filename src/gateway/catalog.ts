@@ -45,6 +45,8 @@ export class Catalog {
   readonly #separator: string;
   readonly #lists = new Map<string, ServerLists>();
   #built: BuiltCatalog | undefined;
+  /** Bumped on every change, so catalogs derived from this one know when to rebuild. */
+  version = 0;
 
   constructor(servers: readonly ServerConfig[], separator: string) {
     this.#servers = servers;
@@ -54,6 +56,11 @@ export class Catalog {
   setServer(server: string, lists: ServerLists): void {
     this.#lists.set(server, lists);
     this.#built = undefined;
+    this.version += 1;
+  }
+
+  listsOf(server: string): ServerLists | undefined {
+    return this.#lists.get(server);
   }
 
   hasServer(server: string): boolean {
@@ -63,6 +70,7 @@ export class Catalog {
   removeServer(server: string): void {
     this.#lists.delete(server);
     this.#built = undefined;
+    this.version += 1;
   }
 
   /** Exposed items of one kind, in config order, restricted to servers in `scope` when given. */

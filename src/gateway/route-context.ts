@@ -4,7 +4,9 @@ import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, RequestBytes 
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { Catalog } from "./catalog.js";
 import type { CatalogSync } from "./catalog-sync.js";
+import { passesLogLevel } from "./protocol.js";
 import type { ClientSession } from "./session.js";
+import type { SessionCatalogs } from "./session-catalogs.js";
 import type { SessionOwner, Upstreams } from "./upstreams.js";
 
 /** What the transport gives the gateway for one client request. */
@@ -25,13 +27,25 @@ export interface RequestStream {
 export interface RouteContext {
   readonly session: ClientSession;
   readonly stream: RequestStream;
+  /** What this session sees: the gateway's catalog, or its own with its per-session instances' lists. */
   readonly catalog: Catalog;
+  readonly ownCatalogs: SessionCatalogs;
   readonly upstreams: Upstreams;
   readonly sync: CatalogSync;
   /** The session as owner of per-session instances. */
   readonly owner: SessionOwner;
   /** The request as the client sent it, for routes that forward its params unchanged. */
   readonly encoded: RequestBytes | undefined;
+}
+
+/**
+ * Log lines reach only a session that asked for them (logging/setLevel), at its level: the level a
+ * shared server runs at may be another session's.
+ */
+export function wantsNotification(session: ClientSession, notification: JsonRpcNotification): boolean {
+  if (notification.method !== "notifications/message") return true;
+  const level = (notification.params as { level?: unknown } | undefined)?.level;
+  return session.logLevel !== undefined && passesLogLevel(level, session.logLevel);
 }
 
 /**
@@ -61,7 +75,9 @@ export async function forwardTo(
     sessionId: session.id,
     originalId: request.id,
     timeoutMs,
-    onNotification: (notification) => stream.notify(notification),
+    onNotification: (notification) => {
+      if (wantsNotification(session, notification)) stream.notify(notification);
+    },
     askClient: (method, askParams, signal) =>
       session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
     origin: stream,
