@@ -125,6 +125,7 @@ export function normaliseConfig(file: ConfigFile, context: NormaliseContext): Co
     maxBodyBytes: gateway.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
     sessionIdleTimeoutMs: gateway.sessionIdleTimeout ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS,
     readiness: gateway.readiness ?? "all",
+    shadowing: gateway.shadowing ?? "refuse",
   };
   const entries = file.servers ?? file.mcpServers ?? {};
   const servers = context.serverOrder

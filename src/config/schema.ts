@@ -20,6 +20,7 @@ import {
   text,
 } from "./schema-values.js";
 import { serverSchema } from "./server-schema.js";
+import { checkSharedNamespaces } from "./shadowing-checks.js";
 import { suggestWord } from "./suggest.js";
 
 const SEPARATOR_PATTERN = /^[A-Za-z0-9_.-]{1,8}$/;
@@ -73,6 +74,15 @@ const gatewaySchema = z
         description:
           "When /readyz answers 200: all (every enabled eager shared server not stopped by an operator can take requests), any (at least one of them can), or a list of server names (each of them can; lazy and per-session servers count only when listed).",
         default: "all",
+      }),
+    shadowing: z
+      .enum(["refuse", "warn"], {
+        error: (issue) => `expected refuse or warn, got ${describeValue(issue.input)}`,
+      })
+      .meta({
+        description:
+          "When one server's tool or prompt names, or resource URI templates, would shadow another's on /mcp: refuse leaves the shadowing item out (and rejects a config where it is certain, such as two servers with the same prefix or two with prefix: false); warn only logs it.",
+        default: "refuse",
       }),
     separator: z
       .string()
@@ -142,6 +152,7 @@ export const configFileSchema = z
         });
       }
       checkReadinessNames(file, ctx);
+      checkSharedNamespaces(file, ctx);
       const separator =
         typeof file.gateway?.separator === "string" ? file.gateway.separator : DEFAULT_SEPARATOR;
       for (const key of ["servers", "mcpServers"] as const) {

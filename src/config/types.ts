@@ -113,7 +113,12 @@ export interface GatewayConfig {
   readonly sessionIdleTimeoutMs: number;
   /** Which servers /readyz waits for (docs/api.md). */
   readonly readiness: Readiness;
+  /** What to do when one server's names or URI templates would shadow another's on /mcp. */
+  readonly shadowing: Shadowing;
 }
+
+/** refuse: leave the shadowing item out (and reject configs where it is certain); warn: log only. */
+export type Shadowing = "refuse" | "warn";
 
 /** all / any of the servers that should be running, or exactly the listed ones. */
 export type Readiness = "all" | "any" | readonly string[];

@@ -1,6 +1,7 @@
 // Keeps the catalog in step with the upstreams: fetches every list (following cursors) when a
 // server becomes ready or announces list_changed, and tells which kinds really changed.
 
+import type { Shadowing } from "../config/index.js";
 import { describeError } from "../core/index.js";
 import type { Logger } from "../observability/index.js";
 import { GATEWAY_ERROR, gatewayError, type UpstreamConnection } from "../upstream/index.js";
@@ -119,13 +120,16 @@ export class CatalogSync {
   readonly #lists = new Map<string, ServerLists>();
   /** Collisions already logged, so each is reported once. */
   readonly #reported = new Set<string>();
+  readonly #shadowing: Shadowing;
 
   constructor(
     catalog: Catalog,
     upstreams: Upstreams,
     logger: Logger,
     onChanged: (server: string, kinds: ListKind[]) => void,
+    shadowing: Shadowing = "refuse",
   ) {
+    this.#shadowing = shadowing;
     this.#catalog = catalog;
     this.#upstreams = upstreams;
     this.#logger = logger;
@@ -214,6 +218,16 @@ export class CatalogSync {
   }
 
   #reportCollisions(): void {
+    for (const item of this.#catalog.shadowed) {
+      const key = `shadow\0${item.kind}\0${item.server}\0${item.name}`;
+      if (this.#reported.has(key)) continue;
+      this.#reported.add(key);
+      const refused = this.#shadowing === "refuse";
+      this.#logger.warn(
+        { server: item.server, kind: item.kind, name: item.name, by: item.by },
+        `name shadowing: ${item.kind} "${item.name}" of ${item.server} collides with ${item.by}'s; ${refused ? "left out of /mcp (gateway.shadowing: refuse)" : "kept (gateway.shadowing: warn)"}`,
+      );
+    }
     for (const collision of this.#catalog.collisions) {
       const key = `${collision.kind}\0${collision.renamed.server}\0${collision.name}`;
       if (this.#reported.has(key)) continue;

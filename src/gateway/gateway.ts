@@ -68,13 +68,18 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     const { config, supervisor, logger } = options;
-    this.catalog = new Catalog(config.servers, config.gateway.separator);
-    this.#ownCatalogs = new SessionCatalogs(this.catalog, config.servers, config.gateway.separator);
+    const { separator, shadowing } = config.gateway;
+    this.catalog = new Catalog(config.servers, separator, shadowing);
+    this.#ownCatalogs = new SessionCatalogs(this.catalog, config.servers, separator, shadowing);
     this.upstreams = new Upstreams(config, supervisor, (server, notification) =>
       this.#onUpstreamNotification(server, notification),
     );
-    this.#sync = new CatalogSync(this.catalog, this.upstreams, logger, (server, kinds) =>
-      this.#announceListChanged(server, kinds),
+    this.#sync = new CatalogSync(
+      this.catalog,
+      this.upstreams,
+      logger,
+      (server, kinds) => this.#announceListChanged(server, kinds),
+      shadowing,
     );
     this.#unsubscribe = supervisor.onTransition((transition) => {
       // A per-session server's instances belong to their sessions: none of them feeds the catalog.

@@ -2,7 +2,7 @@
 // the server's catalog template, merged with every shared server's lists into a catalog of its own.
 // Sessions without an instance of their own use the gateway's catalog unchanged.
 
-import type { ServerConfig } from "../config/index.js";
+import type { ServerConfig, Shadowing } from "../config/index.js";
 import type { UpstreamConnection } from "../upstream/index.js";
 import { Catalog, LIST_KINDS, type ListKind, type ServerLists } from "./catalog.js";
 import { fetchServerLists } from "./catalog-sync.js";
@@ -22,12 +22,14 @@ export class SessionCatalogs {
   readonly #global: Catalog;
   readonly #servers: readonly ServerConfig[];
   readonly #separator: string;
+  readonly #shadowing: Shadowing;
   readonly #views = new Map<string, SessionView>();
 
-  constructor(global: Catalog, servers: readonly ServerConfig[], separator: string) {
+  constructor(global: Catalog, servers: readonly ServerConfig[], separator: string, shadowing: Shadowing) {
     this.#global = global;
     this.#servers = servers;
     this.#separator = separator;
+    this.#shadowing = shadowing;
   }
 
   /** The catalog a session sees: the gateway's, with its own instances' lists where it has them. */
@@ -35,7 +37,7 @@ export class SessionCatalogs {
     const view = this.#views.get(sessionId);
     if (view === undefined || view.own.size === 0) return this.#global;
     if (view.built?.version === this.#global.version) return view.built.catalog;
-    const catalog = new Catalog(this.#servers, this.#separator);
+    const catalog = new Catalog(this.#servers, this.#separator, this.#shadowing);
     for (const server of this.#servers) {
       const lists = view.own.get(server.name)?.lists ?? this.#global.listsOf(server.name);
       if (lists !== undefined) catalog.setServer(server.name, lists);

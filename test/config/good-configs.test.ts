@@ -54,6 +54,7 @@ describe("corral.yaml", () => {
         maxBodyBytes: 4 * 1024 * 1024,
         sessionIdleTimeoutMs: 3_600_000,
         readiness: "all",
+        shadowing: "refuse",
       },
       servers: [defaultServer("fs", "npx")],
     });
@@ -96,6 +97,7 @@ describe("corral.yaml", () => {
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleTimeoutMs: 3_600_000,
       readiness: ["shell"],
+      shadowing: "refuse",
     });
     assert.deepEqual(config.servers[0], {
       ...defaultServer("shell", "./bin/shell"),
@@ -196,6 +198,7 @@ describe("corral.yaml", () => {
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleTimeoutMs: 3_600_000,
       readiness: "all",
+      shadowing: "refuse",
     });
   });
 });
