@@ -144,6 +144,17 @@ const schemas: Record<string, Schema> = {
   ServerDetail: object({
     server: ref("Server"),
     tools: { oneOf: [{ type: "array", items: ref("Tool") }, { type: "null" }] },
+    shadowed: {
+      type: "array",
+      description:
+        "Tools, prompts, resources and URI templates of this server that collide with another server's on /mcp (docs/gateway.md, gateway.shadowing): left out under refuse, only reported under warn.",
+      items: object({
+        kind: { type: "string", enum: ["tools", "prompts", "resources", "resourceTemplates"] },
+        server: { type: "string" },
+        name: { type: "string", description: "Name, URI or URI template." },
+        by: { type: "string", description: "The server that keeps it." },
+      }),
+    },
     config: {
       type: "object",
       description:

@@ -200,6 +200,8 @@ export function createRestRoutes(deps: RestDeps): RestRoute[] {
         sendRedacted(context.response, 200, {
           server: serverView(name),
           tools: gateway.catalog.hasServer(name) ? viewTools(gateway, new Set([name])) : null,
+          // What of this server /mcp leaves out, or would under refuse, because it shadows another's.
+          shadowed: gateway.catalog.shadowed.filter((item) => item.server === name),
           config: view,
         });
       },

@@ -146,6 +146,7 @@ export function normaliseConfig(file: ConfigFile, context: NormaliseContext): Co
     sessionIdleTimeoutMs: gateway.sessionIdleTimeout ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS,
     readiness: gateway.readiness ?? "all",
     quotas: normaliseQuotas(gateway.quotas ?? {}),
+    shadowing: gateway.shadowing ?? "refuse",
   };
   const entries = file.servers ?? file.mcpServers ?? {};
   const servers = context.serverOrder

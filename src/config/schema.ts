@@ -22,6 +22,7 @@ import {
   text,
 } from "./schema-values.js";
 import { serverSchema } from "./server-schema.js";
+import { checkSharedNamespaces } from "./shadowing-checks.js";
 import { suggestWord } from "./suggest.js";
 
 const SEPARATOR_PATTERN = /^[A-Za-z0-9_.-]{1,8}$/;
@@ -147,6 +148,15 @@ const gatewaySchema = z
     quotas: quotasSchema.meta({
       description: "What clients may hold of the gateway (docs/security.md#quotas).",
     }),
+    shadowing: z
+      .enum(["refuse", "warn"], {
+        error: (issue) => `expected refuse or warn, got ${describeValue(issue.input)}`,
+      })
+      .meta({
+        description:
+          "When one server's tool or prompt names, or resource URI templates, would shadow another's on /mcp: refuse leaves the shadowing item out (and rejects a config where it is certain, such as two servers with the same prefix or two with prefix: false); warn only logs it.",
+        default: "refuse",
+      }),
     separator: z
       .string()
       .regex(SEPARATOR_PATTERN, {
@@ -215,6 +225,7 @@ export const configFileSchema = z
         });
       }
       checkReadinessNames(file, ctx);
+      checkSharedNamespaces(file, ctx);
       const separator =
         typeof file.gateway?.separator === "string" ? file.gateway.separator : DEFAULT_SEPARATOR;
       for (const key of ["servers", "mcpServers"] as const) {

@@ -116,6 +116,8 @@ export interface GatewayConfig {
   /** Which servers /readyz waits for (docs/api.md). */
   readonly readiness: Readiness;
   readonly quotas: Quotas;
+  /** What to do when one server's names or URI templates would shadow another's on /mcp. */
+  readonly shadowing: Shadowing;
 }
 
 /** `gateway.quotas`, in runtime units (bytes, counts): docs/security.md#quotas. */
@@ -143,6 +145,9 @@ export interface Quotas {
   /** Share (0–1] of a per-session server's maxInstances that one non-loopback address may hold. */
   readonly instanceSharePerAddress: number;
 }
+
+/** refuse: leave the shadowing item out (and reject configs where it is certain); warn: log only. */
+export type Shadowing = "refuse" | "warn";
 
 /** all / any of the servers that should be running, or exactly the listed ones. */
 export type Readiness = "all" | "any" | readonly string[];

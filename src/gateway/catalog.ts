@@ -4,6 +4,7 @@
 
 import type { ServerConfig } from "../config/index.js";
 import { fitName, qualifyName } from "./names.js";
+import { findUriShadowing, pickShadowing, type Shadowed, type Shadowing } from "./shadowing.js";
 
 export const LIST_KINDS = ["tools", "prompts", "resources", "resourceTemplates"] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -33,6 +34,10 @@ export interface Collision {
 interface BuiltCatalog {
   readonly entries: Map<ListKind, Map<string, CatalogEntry>>;
   readonly collisions: Collision[];
+  /** Items left out as shadowing (refuse), or only reported (warn). */
+  readonly shadowed: Shadowed[];
+  /** `${server}\0${uri or template}` of resources and templates left out. */
+  readonly refusedUris: Set<string>;
 }
 
 export function isToolExposed(server: Pick<ServerConfig, "tools">, tool: string): boolean {
@@ -43,17 +48,26 @@ export function isToolExposed(server: Pick<ServerConfig, "tools">, tool: string)
 export class Catalog {
   readonly #servers: readonly ServerConfig[];
   readonly #separator: string;
+  readonly #shadowing: Shadowing;
   readonly #lists = new Map<string, ServerLists>();
   #built: BuiltCatalog | undefined;
+  /** Bumped on every change, so catalogs derived from this one know when to rebuild. */
+  version = 0;
 
-  constructor(servers: readonly ServerConfig[], separator: string) {
+  constructor(servers: readonly ServerConfig[], separator: string, shadowing: Shadowing = "warn") {
     this.#servers = servers;
     this.#separator = separator;
+    this.#shadowing = shadowing;
   }
 
   setServer(server: string, lists: ServerLists): void {
     this.#lists.set(server, lists);
     this.#built = undefined;
+    this.version += 1;
+  }
+
+  listsOf(server: string): ServerLists | undefined {
+    return this.#lists.get(server);
   }
 
   hasServer(server: string): boolean {
@@ -63,6 +77,7 @@ export class Catalog {
   removeServer(server: string): void {
     this.#lists.delete(server);
     this.#built = undefined;
+    this.version += 1;
   }
 
   /** Exposed items of one kind, in config order, restricted to servers in `scope` when given. */
@@ -80,7 +95,9 @@ export class Catalog {
 
   /** The server whose resources list this exact URI, or whose template matches it. */
   resolveResourceUri(uri: string, scope?: ReadonlySet<string>): string | undefined {
-    const inScope = (server: string) => scope === undefined || scope.has(server);
+    const { refusedUris } = this.#build();
+    const inScope = (server: string) =>
+      (scope === undefined || scope.has(server)) && !refusedUris.has(`${server}\0${uri}`);
     for (const config of this.#servers) {
       const lists = this.#lists.get(config.name);
       if (lists !== undefined && inScope(config.name) && lists.resources.some((item) => item.uri === uri))
@@ -89,7 +106,12 @@ export class Catalog {
     for (const config of this.#servers) {
       const lists = this.#lists.get(config.name);
       if (lists === undefined || !inScope(config.name)) continue;
-      if (lists.resourceTemplates.some((item) => matchesUriTemplate(String(item.uriTemplate ?? ""), uri)))
+      const claims = (item: NamedItem) => !refusedUris.has(`${config.name}\0${String(item.uriTemplate)}`);
+      if (
+        lists.resourceTemplates.some(
+          (item) => claims(item) && matchesUriTemplate(String(item.uriTemplate ?? ""), uri),
+        )
+      )
         return config.name;
     }
     return undefined;
@@ -99,18 +121,36 @@ export class Catalog {
     return this.#build().collisions;
   }
 
+  get shadowed(): readonly Shadowed[] {
+    return this.#build().shadowed;
+  }
+
   #build(): BuiltCatalog {
     if (this.#built !== undefined) return this.#built;
     const entries = new Map<ListKind, Map<string, CatalogEntry>>();
     const collisions: Collision[] = [];
+    const refuse = this.#shadowing === "refuse";
+    const shadowed = findUriShadowing(this.#servers, (server) => this.#lists.get(server));
+    const refusedUris = new Set(refuse ? shadowed.map((item) => `${item.server}\0${item.name}`) : []);
     for (const kind of LIST_KINDS) {
       const byName = new Map<string, CatalogEntry>();
       for (const server of this.#servers) {
         for (const item of this.#lists.get(server.name)?.[kind] ?? []) {
           if (kind === "tools" && !isToolExposed(server, item.name)) continue;
+          const uri =
+            kind === "resources" ? item.uri : kind === "resourceTemplates" ? item.uriTemplate : undefined;
+          if (uri !== undefined && refusedUris.has(`${server.name}\0${String(uri)}`)) continue;
           let exposed = qualifyName(server.prefix, this.#separator, item.name);
           const taken = byName.get(exposed);
-          if (taken !== undefined) {
+          if (taken !== undefined && refuse && (kind === "tools" || kind === "prompts")) {
+            // The name is one server's only: the one that took another's namespace, else the later, is out.
+            const earlier = this.#servers.find((config) => config.name === taken.server) ?? server;
+            if (pickShadowing(earlier, server) === "later") {
+              shadowed.push({ kind, server: server.name, name: item.name, by: taken.server });
+              continue;
+            }
+            shadowed.push({ kind, server: taken.server, name: taken.original, by: server.name });
+          } else if (taken !== undefined) {
             // Config order wins; the later one is renamed with its server's name, always the same way.
             const renamed = fitName(`${server.name}${this.#separator}${item.name}`);
             exposed = byName.has(renamed)
@@ -128,7 +168,7 @@ export class Catalog {
       }
       entries.set(kind, byName);
     }
-    this.#built = { entries, collisions };
+    this.#built = { entries, collisions, shadowed, refusedUris };
     return this.#built;
   }
 }

@@ -9,12 +9,13 @@ import type { Supervisor } from "../supervisor/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import { Catalog, type ListKind } from "./catalog.js";
 import { CatalogSync, kindsOfListChanged, LIST_CHANGED_NOTIFICATION } from "./catalog-sync.js";
-import { negotiateProtocolVersion, passesLogLevel } from "./protocol.js";
+import { negotiateProtocolVersion } from "./protocol.js";
 import { QuotaGuard } from "./quotas.js";
 import { routeAggregateRequest } from "./route-aggregate.js";
-import type { RequestStream } from "./route-context.js";
+import { type RequestStream, wantsNotification } from "./route-context.js";
 import { routeServerRequest } from "./route-server.js";
 import { ClientSession, type SessionScope } from "./session.js";
+import { SessionCatalogs } from "./session-catalogs.js";
 import { type SessionOwner, Upstreams } from "./upstreams.js";
 
 export interface GatewayOptions {
@@ -58,6 +59,7 @@ export class Gateway {
   readonly quotas: QuotaGuard;
   readonly catalog: Catalog;
   readonly #sync: CatalogSync;
+  readonly #ownCatalogs: SessionCatalogs;
   readonly #options: GatewayOptions;
   readonly #sessions = new Map<string, ClientSession>();
   /** Sessions per client address, for gateway.quotas.sessionsPerAddress. */
@@ -71,17 +73,25 @@ export class Gateway {
     this.#options = options;
     const { config, supervisor, logger } = options;
     this.quotas = new QuotaGuard(config.gateway.quotas, logger);
-    this.catalog = new Catalog(config.servers, config.gateway.separator);
+    const { separator, shadowing } = config.gateway;
+    this.catalog = new Catalog(config.servers, separator, shadowing);
+    this.#ownCatalogs = new SessionCatalogs(this.catalog, config.servers, separator, shadowing);
     this.upstreams = new Upstreams(
       config,
       supervisor,
       (server, notification) => this.#onUpstreamNotification(server, notification),
       this.quotas,
     );
-    this.#sync = new CatalogSync(this.catalog, this.upstreams, logger, (server, kinds) =>
-      this.#announceListChanged(server, kinds),
+    this.#sync = new CatalogSync(
+      this.catalog,
+      this.upstreams,
+      logger,
+      (server, kinds) => this.#announceListChanged(server, kinds),
+      shadowing,
     );
     this.#unsubscribe = supervisor.onTransition((transition) => {
+      // A per-session server's instances belong to their sessions: none of them feeds the catalog.
+      if (this.upstreams.server(transition.server)?.mode === "per-session") return;
       if (transition.to === "ready" && transition.from !== "degraded")
         void this.#sync.refresh(transition.server);
     });
@@ -149,7 +159,7 @@ export class Gateway {
         void this.upstreams.releaseSession(session.id, "initialize failed");
         return connected;
       }
-      const upstream = this.upstreams.initializeResult(scope.server) ?? {};
+      const upstream = this.upstreams.initializeResult(scope.server, this.#ownerOf(session)) ?? {};
       result = { ...upstream, protocolVersion };
     } else {
       result = {
@@ -268,10 +278,12 @@ export class Gateway {
       };
     }
     session.inFlight += 1;
+    const ownCatalogs = this.#ownCatalogs;
     const context = {
       session,
       stream,
-      catalog: this.catalog,
+      catalog: () => ownCatalogs.catalogFor(session.id),
+      ownCatalogs,
       upstreams: this.upstreams,
       sync: this.#sync,
       owner: this.#ownerOf(session),
@@ -323,9 +335,14 @@ export class Gateway {
         connection.notify(message.method, message.params);
       return;
     }
-    if (session.scope.kind === "server" && message.method !== "notifications/roots/list_changed") {
-      for (const connection of this.upstreams.readyConnections(session.scope.server))
-        connection.notify(message.method, message.params);
+    if (session.scope.kind === "server") {
+      const server = session.scope.server;
+      // A per-session server's other instances serve other sessions: they never hear this one.
+      const connections =
+        this.upstreams.server(server)?.mode === "per-session"
+          ? this.upstreams.sessionConnections(session.id).filter((connection) => connection.server === server)
+          : this.upstreams.readyConnections(server);
+      for (const connection of connections) connection.notify(message.method, message.params);
     }
   }
 
@@ -334,6 +351,7 @@ export class Gateway {
     if (session === undefined) return false;
     this.#sessions.delete(id);
     this.#removeSession(session);
+    this.#ownCatalogs.forget(id);
     session.close();
     for (const connection of this.upstreams.all()) connection.cancelSession(id, reason);
     void this.upstreams.releaseSession(id, reason);
@@ -374,13 +392,9 @@ export class Gateway {
   #deliver(session: ClientSession, server: string, notification: JsonRpcNotification): void {
     const kinds = kindsOfListChanged(notification.method);
     if (kinds.length > 0) {
+      // Only a session's own per-session instance gets here (shared ones are handled on arrival).
       if (session.scope.kind === "server") session.outbound?.send(notification);
-      else {
-        void this.#sync.refresh(server, kinds);
-        for (const method of new Set(kinds.map((kind) => LIST_CHANGED_NOTIFICATION[kind]))) {
-          session.outbound?.send({ jsonrpc: "2.0", method });
-        }
-      }
+      else void this.#refreshOwnLists(session, server, kinds);
       return;
     }
     if (notification.method === "notifications/resources/updated") {
@@ -389,12 +403,26 @@ export class Gateway {
       return;
     }
     if (notification.method === "notifications/message") {
-      const level = (notification.params as { level?: unknown } | undefined)?.level;
-      if (session.logLevel !== undefined && passesLogLevel(level, session.logLevel))
-        session.outbound?.send(notification);
+      if (wantsNotification(session, notification)) session.outbound?.send(notification);
       return;
     }
     if (session.scope.kind === "server") session.outbound?.send(notification);
+  }
+
+  /** A session's own instance changed a list: the session lists it again, then hears what changed. */
+  async #refreshOwnLists(session: ClientSession, server: string, kinds: ListKind[]): Promise<void> {
+    const owner = this.#ownerOf(session);
+    const config = this.upstreams.server(server);
+    const connection = this.upstreams.readyConnection(server, owner);
+    if (config === undefined || connection === undefined) return;
+    const capabilities = (this.upstreams.initializeResult(server, owner)?.capabilities ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const changed = await this.#ownCatalogs.refresh(session.id, config, connection, capabilities, kinds);
+    if (session.closed) this.#ownCatalogs.forget(session.id);
+    for (const method of new Set(changed.map((kind) => LIST_CHANGED_NOTIFICATION[kind])))
+      session.outbound?.send({ jsonrpc: "2.0", method });
   }
 
   /** Stops taking new sessions and waits (up to `graceMs`) for requests in flight to finish. */

@@ -1,6 +1,7 @@
 // Requests of sessions on /mcp (every server at once): lists come from the catalog, everything
 // else is routed to one server by its exposed name or by resource URI.
 
+import type { ServerConfig } from "../config/index.js";
 import { type JsonRpcRequest, renameInRequest } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { ListKind } from "./catalog.js";
@@ -33,15 +34,20 @@ function decodeCursor(cursor: unknown): number | undefined {
   }
 }
 
-/** Makes sure every server that can contribute is in the catalog (starting never-used lazy ones). */
+/**
+ * Makes sure every server that can contribute is in the catalog (starting never-used lazy ones). A
+ * per-session server contributes its catalog template until this session has an instance of its
+ * own, then that instance's lists; listing never starts a session's instance (docs/gateway.md).
+ */
 async function ensureCatalog(context: RouteContext): Promise<void> {
   await Promise.all(
     context.upstreams.servers.map(async (server) => {
       if (server.disabled) return;
-      if (context.catalog.hasServer(server.name)) return context.sync.settled(server.name);
+      if (server.mode === "per-session") return ensureOwnLists(context, server);
+      if (context.catalog().hasServer(server.name)) return context.sync.settled(server.name);
       if (context.upstreams.readyConnections(server.name).length === 0) {
-        // Never-used lazy servers and per-session servers (for this session) start now.
-        if (server.start !== "lazy" && server.mode === "shared") return;
+        // Never-used lazy servers start now.
+        if (server.start !== "lazy") return;
         const connected = await context.upstreams.connect(server.name, context.stream.signal, context.owner);
         if ("error" in connected) return;
       }
@@ -50,11 +56,20 @@ async function ensureCatalog(context: RouteContext): Promise<void> {
   );
 }
 
+async function ensureOwnLists(context: RouteContext, server: ServerConfig): Promise<void> {
+  const connection = context.upstreams.readyConnection(server.name, context.owner);
+  if (connection === undefined) return context.sync.refresh(server.name);
+  if (context.ownCatalogs.isCurrent(context.session.id, server.name, connection)) return;
+  const capabilities = (context.upstreams.initializeResult(server.name, context.owner)?.capabilities ??
+    {}) as Record<string, unknown>;
+  await context.ownCatalogs.refresh(context.session.id, server, connection, capabilities);
+}
+
 async function listPage(context: RouteContext, kind: ListKind, params: Params): Promise<Answer> {
   const offset = decodeCursor(params?.cursor);
   if (offset === undefined) return { error: gatewayError(GATEWAY_ERROR.invalidParams, "invalid cursor") };
   await ensureCatalog(context);
-  const items = context.catalog.list(kind);
+  const items = context.catalog().list(kind);
   const page = items.slice(offset, offset + PAGE_SIZE);
   const next = offset + PAGE_SIZE < items.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
   return { result: { [kind]: page, ...next } };
@@ -69,10 +84,10 @@ async function routeByName(
   const name = params?.name;
   if (typeof name !== "string")
     return { error: gatewayError(GATEWAY_ERROR.invalidParams, `${request.method} needs params.name`) };
-  let entry = context.catalog.resolve(kind, name);
+  let entry = context.catalog().resolve(kind, name);
   if (entry === undefined) {
     await ensureCatalog(context);
-    entry = context.catalog.resolve(kind, name);
+    entry = context.catalog().resolve(kind, name);
   }
   if (entry === undefined) {
     const what = kind === "tools" ? "tool" : "prompt";
@@ -89,10 +104,10 @@ async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promi
   const uri = params?.uri;
   if (typeof uri !== "string")
     return { error: gatewayError(GATEWAY_ERROR.invalidParams, `${request.method} needs params.uri`) };
-  let server = context.catalog.resolveResourceUri(uri);
+  let server = context.catalog().resolveResourceUri(uri);
   if (server === undefined) {
     await ensureCatalog(context);
-    server = context.catalog.resolveResourceUri(uri);
+    server = context.catalog().resolveResourceUri(uri);
   }
   if (server === undefined) {
     return {
@@ -115,13 +130,13 @@ async function routeCompletion(context: RouteContext, request: JsonRpcRequest): 
     | undefined;
   const ref = params?.ref;
   if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
-    const entry = context.catalog.resolve("prompts", ref.name);
+    const entry = context.catalog().resolve("prompts", ref.name);
     if (entry === undefined)
       return { error: gatewayError(GATEWAY_ERROR.invalidParams, `Unknown prompt: ${ref.name}`) };
     return forwardTo(context, entry.server, request, { ...params, ref: { ...ref, name: entry.original } });
   }
   if (ref?.type === "ref/resource" && typeof ref.uri === "string") {
-    const server = context.catalog.resolveResourceUri(ref.uri);
+    const server = context.catalog().resolveResourceUri(ref.uri);
     if (server === undefined)
       return { error: gatewayError(GATEWAY_ERROR.invalidParams, `Unknown resource template: ${ref.uri}`) };
     return forwardTo(context, server, request, params);
@@ -142,11 +157,15 @@ async function setLogLevel(context: RouteContext, request: JsonRpcRequest): Prom
   // Shared upstreams get the level too; each session's own threshold is applied on fan-out.
   await Promise.all(
     context.upstreams.servers.map(async (server) => {
-      const capabilities = context.upstreams.initializeResult(server.name)?.capabilities as
+      const capabilities = context.upstreams.initializeResult(server.name, context.owner)?.capabilities as
         | Record<string, unknown>
         | undefined;
-      if (capabilities?.logging === undefined || context.upstreams.readyConnections(server.name).length === 0)
-        return;
+      // A per-session server's level is its session's own: only an instance it already has gets it.
+      const running =
+        server.mode === "per-session"
+          ? context.upstreams.readyConnection(server.name, context.owner) !== undefined
+          : context.upstreams.readyConnections(server.name).length > 0;
+      if (capabilities?.logging === undefined || !running) return;
       await forwardTo(context, server.name, request, request.params);
     }),
   );

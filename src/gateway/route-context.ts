@@ -4,8 +4,10 @@ import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, RequestBytes 
 import { type Answer, GATEWAY_ERROR, gatewayError, toResponseBody } from "../upstream/index.js";
 import type { Catalog } from "./catalog.js";
 import type { CatalogSync } from "./catalog-sync.js";
+import { passesLogLevel } from "./protocol.js";
 import type { QuotaGuard } from "./quotas.js";
 import type { ClientSession } from "./session.js";
+import type { SessionCatalogs } from "./session-catalogs.js";
 import type { SessionOwner, Upstreams } from "./upstreams.js";
 
 /** What the transport gives the gateway for one client request. */
@@ -26,7 +28,13 @@ export interface RequestStream {
 export interface RouteContext {
   readonly session: ClientSession;
   readonly stream: RequestStream;
-  readonly catalog: Catalog;
+  /**
+   * What this session sees: the gateway's catalog, or its own with its per-session instances' lists.
+   * A method, read anew each time (a route that lists again sees what the listing changed), not a
+   * getter: a getter in the per-request literal puts it in dictionary mode (see request-streams.ts).
+   */
+  catalog(): Catalog;
+  readonly ownCatalogs: SessionCatalogs;
   readonly upstreams: Upstreams;
   readonly sync: CatalogSync;
   /** The session as owner of per-session instances. */
@@ -34,6 +42,16 @@ export interface RouteContext {
   readonly quotas: QuotaGuard;
   /** The request as the client sent it, for routes that forward its params unchanged. */
   readonly encoded: RequestBytes | undefined;
+}
+
+/**
+ * Log lines reach only a session that asked for them (logging/setLevel), at its level: the level a
+ * shared server runs at may be another session's.
+ */
+export function wantsNotification(session: ClientSession, notification: JsonRpcNotification): boolean {
+  if (notification.method !== "notifications/message") return true;
+  const level = (notification.params as { level?: unknown } | undefined)?.level;
+  return session.logLevel !== undefined && passesLogLevel(level, session.logLevel);
 }
 
 /**
@@ -69,7 +87,9 @@ export async function forwardTo(
       sessionId: session.id,
       originalId: request.id,
       timeoutMs,
-      onNotification: (notification) => stream.notify(notification),
+      onNotification: (notification) => {
+        if (wantsNotification(session, notification)) stream.notify(notification);
+      },
       askClient: (method, askParams, signal) =>
         session.ask(method, askParams, (message) => stream.send(message), timeoutMs, signal),
       origin: stream,

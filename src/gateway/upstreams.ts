@@ -248,7 +248,15 @@ export class Upstreams {
     return ready;
   }
 
-  initializeResult(server: string): Record<string, unknown> | undefined {
+  /**
+   * A server's initialize result. A per-session server's is the owner's instance's only (undefined
+   * without one): another session's instance may have answered differently.
+   */
+  initializeResult(server: string, owner?: SessionOwner): Record<string, unknown> | undefined {
+    if (this.#servers.get(server)?.mode === "per-session") {
+      const upstream = owner && this.#sessionUpstreams.get(`${owner.id}\0${server}`);
+      return upstream?.instance.initializeResult as Record<string, unknown> | undefined;
+    }
     for (const [instance, connection] of this.#connections) {
       if (connection.server === server && instance.initializeResult !== undefined) {
         return instance.initializeResult as Record<string, unknown>;

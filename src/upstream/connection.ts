@@ -18,6 +18,7 @@ import {
   spliceRequestId,
   spliceResponseId,
 } from "../core/index.js";
+import { attributeLog, attributeServerRequest } from "./attribution.js";
 import type { UpstreamChannel } from "./channel.js";
 import { GATEWAY_ERROR, gatewayError } from "./errors.js";
 
@@ -366,12 +367,13 @@ export class UpstreamConnection {
       if (requestId !== undefined) this.#serverRequests.get(requestId)?.abort();
       return;
     }
-    // Over stdio nothing links a log line to the request that caused it: while exactly one request
-    // is in flight, it is that request's; otherwise it goes to every interested session.
-    if (notification.method === "notifications/message" && this.#inFlight.size === 1) {
-      const [only] = this.#inFlight.values();
-      only?.context.onNotification(notification);
-      return;
+    if (notification.method === "notifications/message") {
+      const owner = attributeLog(this.#inFlight.values(), this.#events.onUnownedServerRequest !== undefined);
+      if (owner === "unattributable") return;
+      if (owner !== "instance") {
+        owner.onNotification(notification);
+        return;
+      }
     }
     this.#events.onNotification(notification);
   }
@@ -389,28 +391,18 @@ export class UpstreamConnection {
   }
 
   #routeServerRequest(request: JsonRpcRequest, signal: AbortSignal): Promise<ResponseBody> {
-    const owners = new Map<string, InFlight>();
-    // The gateway's own requests (catalog sync at ready, REST calls) have no client to ask: they do
-    // not make the instance "owned", or a per-session server's roots/list at start would be refused.
-    for (const entry of this.#inFlight.values())
-      if (entry.context.askClient !== undefined) owners.set(entry.context.sessionId, entry);
-    if (owners.size === 1) {
-      const [owner] = owners.values();
-      if (owner?.context.askClient !== undefined)
-        return owner.context.askClient(request.method, request.params, signal);
-    }
-    if (owners.size === 0 && this.#events.onUnownedServerRequest !== undefined) {
+    const route = attributeServerRequest(
+      this.#inFlight.values(),
+      this.#events.onUnownedServerRequest !== undefined,
+    );
+    if (typeof route === "function") return route(request.method, request.params, signal);
+    if (route === "owner" && this.#events.onUnownedServerRequest !== undefined)
       return this.#events.onUnownedServerRequest(request, signal);
-    }
-    const why =
-      owners.size === 0
-        ? "no client request is in flight on this instance"
-        : `${owners.size} client sessions have requests in flight on this shared instance`;
     return Promise.resolve({
       error: gatewayError(
         GATEWAY_ERROR.unroutable,
-        `corral cannot route ${request.method} from server "${this.server}": ${why}; set mode: per-session for this server`,
-        { server: this.server, reason: "unroutable" },
+        `corral refused ${request.method} from server "${this.server}": ${route}, so it cannot be attributed to exactly one client session; set mode: per-session for this server (docs/gateway.md)`,
+        { server: this.server, reason: "unattributable" },
       ),
     });
   }

@@ -116,7 +116,7 @@ describe("REST routes", () => {
     const { status, body } = await call(`${api}/servers/kinds`);
     assert.equal(status, 200);
     shapes.assertResponse(SERVER, "get", status, body);
-    assert.deepEqual(Object.keys(body).sort(), ["config", "server", "tools"]);
+    assert.deepEqual(Object.keys(body).sort(), ["config", "server", "shadowed", "tools"]);
     assert.equal((body.server as ServerView).name, "kinds");
     const tools = body.tools as ToolView[];
     assert.ok(tools.some((tool) => tool.name === "pairs" && tool.exposedName === "kinds__pairs"));

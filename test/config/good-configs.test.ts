@@ -55,6 +55,7 @@ describe("corral.yaml", () => {
         sessionIdleTimeoutMs: 3_600_000,
         readiness: "all",
         quotas: QUOTA_DEFAULTS,
+        shadowing: "refuse",
       },
       servers: [defaultServer("fs", "npx")],
       secrets: { expansions: [], derivedPaths: { fs: [] } },
@@ -99,6 +100,7 @@ describe("corral.yaml", () => {
       sessionIdleTimeoutMs: 3_600_000,
       readiness: ["shell"],
       quotas: QUOTA_DEFAULTS,
+      shadowing: "refuse",
     });
     assert.deepEqual(config.servers[0], {
       ...defaultServer("shell", "./bin/shell"),
@@ -201,6 +203,7 @@ describe("corral.yaml", () => {
       sessionIdleTimeoutMs: 3_600_000,
       readiness: "all",
       quotas: QUOTA_DEFAULTS,
+      shadowing: "refuse",
     });
   });
 });

@@ -65,11 +65,14 @@ describe("aggregation and routing", () => {
     assert.ok(!(gone instanceof Error) && gone.error?.code === -32001, "a deleted session is gone");
   });
 
-  test("a name collision is resolved deterministically (config order wins) and logged", async () => {
-    const { path } = writeFixtureConfig({
-      first: { fixture: "healthy", extra: { prefix: false } },
-      second: { fixture: "healthy", extra: { prefix: false } },
-    });
+  test("with shadowing: warn, a name collision is resolved deterministically (config order wins) and logged", async () => {
+    const { path } = writeFixtureConfig(
+      {
+        first: { fixture: "healthy", extra: { prefix: false } },
+        second: { fixture: "healthy", extra: { prefix: false } },
+      },
+      { shadowing: "warn" },
+    );
     await using corral = await runCorral(["up", "--config", path]);
     const client = await McpHttpClient.connect(`${corral.url}/mcp`);
     const names = ((await client.request("tools/list")).result as { tools: { name: string }[] }).tools.map(

@@ -57,6 +57,7 @@ export async function startSupervised(
         port: 0,
         stateDir: folder,
         separator: "__",
+        shadowing: "refuse",
         allowedHosts: [],
         allowedOrigins: [],
         maxBodyBytes: 4 * 1024 * 1024,
