@@ -8,8 +8,10 @@ import { constants } from "node:os";
 import type { ServerConfig, StopPolicy } from "../config/index.js";
 import { CorralError, describeError, settlesWithin } from "../core/index.js";
 import {
+  chooseContainerUser,
   type DockerEngine,
   FrameDemuxer,
+  findMissingBaseline,
   findUnappliedLimits,
   LABEL_GATEWAY,
   LABEL_INSTANCE,
@@ -86,6 +88,12 @@ export async function openContainerLink(
   }
   const say = callbacks.onDiagnostic;
   await ensureImage(engine, server, settings.image, settings.pull, say, signal);
+  // A missing image (pull: never) is left to the create below, which says so.
+  const imageUser =
+    settings.user === undefined
+      ? (await engine.inspectImage(settings.image, signal))?.Config?.User
+      : undefined;
+  const user = chooseContainerUser(settings.user, imageUser);
   const limits = server.limits ?? { enforce: "strict" as const };
   const name = `corral-${options.instanceId}-${randomBytes(3).toString("hex")}`;
   const created = await engine
@@ -102,6 +110,8 @@ export async function openContainerLink(
         },
         limits,
         network: settings.network,
+        ...(user === undefined ? {} : { user }),
+        readOnlyRoot: settings.readOnlyRoot,
       },
       name,
       signal,
@@ -120,8 +130,17 @@ export async function openContainerLink(
   const { id } = created;
   try {
     for (const warning of created.warnings) say(`[corral] engine warning: ${warning}`);
+    const inspected = await engine.inspectContainer(id, signal);
+    // The baseline is not negotiable: an engine that dropped part of it does not get to run the server.
+    const unsafe = findMissingBaseline({ readOnlyRoot: settings.readOnlyRoot }, inspected.HostConfig);
+    if (unsafe.length > 0) {
+      throw new CorralError(
+        "CONTAINER_FAILED",
+        `the Docker engine did not apply ${unsafe.join(", ")} to the container of server "${server.name}"; use an engine that supports them (Docker 20.10+, Podman 4+)`,
+        { server: server.name },
+      );
+    }
     if (limits.memoryBytes !== undefined || limits.cpu !== undefined || limits.pids !== undefined) {
-      const inspected = await engine.inspectContainer(id, signal);
       const missing = findUnappliedLimits(limits, inspected.HostConfig);
       if (missing.length > 0) {
         const which = missing.map((key) => `limits.${key}`).join(", ");

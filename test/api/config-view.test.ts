@@ -80,7 +80,12 @@ test("a file that cannot be read: every string that could hold a secret is redac
 });
 
 test("a container server's image is redacted when it came from a reference", async () => {
-  const container = { image: "registry.internal/team/srv:1", network: "none", pull: "missing" } as const;
+  const container = {
+    image: "registry.internal/team/srv:1",
+    network: "none",
+    pull: "missing",
+    readOnlyRoot: true,
+  } as const;
   const fromRef = write(
     "corral.yaml",
     `servers:\n  fs: { runtime: container, image: "${ref("REGISTRY")}/team/srv:1" }\n`,
