@@ -65,7 +65,6 @@ export interface DockerEngine {
   readonly socketPath: string;
   /** Resolves with the negotiated API version once the engine answers. */
   ping(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<string>;
-  hasImage(reference: string, signal?: AbortSignal): Promise<boolean>;
   /** The image's inspect, or undefined when the engine does not have it. */
   inspectImage(reference: string, signal?: AbortSignal): Promise<ImageInspect | undefined>;
   pullImage(reference: string, signal?: AbortSignal): Promise<void>;
@@ -248,10 +247,6 @@ export function createDockerEngine(options: { readonly socketPath: string }): Do
 
     ping(pingOptions = {}) {
       return negotiate(pingOptions.signal, pingOptions.timeoutMs);
-    },
-
-    async hasImage(reference, signal) {
-      return (await inspectImage(reference, signal)) !== undefined;
     },
 
     inspectImage,

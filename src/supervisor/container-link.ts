@@ -13,6 +13,7 @@ import {
   FrameDemuxer,
   findMissingBaseline,
   findUnappliedLimits,
+  type ImageInspect,
   LABEL_GATEWAY,
   LABEL_INSTANCE,
   LABEL_MANAGED,
@@ -60,6 +61,7 @@ export function describeContainerExit(statusCode: number, oomKilled: boolean): s
   return signal === undefined ? `exit code ${statusCode}` : `exit code ${statusCode} (signal ${signal})`;
 }
 
+/** Pulls the image as `pull` says; its inspect (for its USER), or undefined when the engine lacks it. */
 async function ensureImage(
   engine: DockerEngine,
   server: ServerConfig,
@@ -67,11 +69,14 @@ async function ensureImage(
   pull: "missing" | "always" | "never",
   say: (line: string) => void,
   signal: AbortSignal,
-): Promise<void> {
-  if (pull === "never") return;
-  if (pull === "missing" && (await engine.hasImage(image, signal))) return;
+): Promise<ImageInspect | undefined> {
+  if (pull !== "always") {
+    const found = await engine.inspectImage(image, signal);
+    if (found !== undefined || pull === "never") return found;
+  }
   say(`[corral] pulling image ${image} for server "${server.name}"`);
   await engine.pullImage(image, signal);
+  return engine.inspectImage(image, signal);
 }
 
 export async function openContainerLink(
@@ -87,13 +92,9 @@ export async function openContainerLink(
     });
   }
   const say = callbacks.onDiagnostic;
-  await ensureImage(engine, server, settings.image, settings.pull, say, signal);
   // A missing image (pull: never) is left to the create below, which says so.
-  const imageUser =
-    settings.user === undefined
-      ? (await engine.inspectImage(settings.image, signal))?.Config?.User
-      : undefined;
-  const user = chooseContainerUser(settings.user, imageUser);
+  const image = await ensureImage(engine, server, settings.image, settings.pull, say, signal);
+  const user = chooseContainerUser(settings.user, image?.Config?.User);
   const limits = server.limits ?? { enforce: "strict" as const };
   const name = `corral-${options.instanceId}-${randomBytes(3).toString("hex")}`;
   const created = await engine

@@ -8,20 +8,21 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import { type IncomingMessage, request } from "node:http";
+import { dirname } from "node:path";
 
 export interface TestImage extends AsyncDisposable {
   /** `corral-test-node:<content hash>-<pid>`. */
   readonly reference: string;
 }
 
-/** The node binary and every library its loader needs, as absolute paths inside the image. */
+/** The node binary first, then every library its loader needs, as absolute paths inside the image. */
 export function listNodeFiles(): string[] {
   const node = realpathSync(process.execPath);
   const ldd = execFileSync("ldd", [node], { encoding: "utf8" });
   // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)" and "/lib64/ld-linux-x86-64.so.2 (0x…)";
   // linux-vdso has no file.
   const libraries = [...ldd.matchAll(/(?:=>\s*|^\s*)(\/\S+)\s+\(0x/gm)].map((match) => match[1] as string);
-  return [node, ...new Set(libraries)].sort();
+  return [node, ...[...new Set(libraries)].sort()];
 }
 
 function hashFiles(paths: readonly string[]): string {
@@ -82,7 +83,9 @@ export async function importNodeImage(
   });
   const tarExit = new Promise<number | null>((resolve) => tar.once("close", resolve));
   const query = new URLSearchParams({ fromSrc: "-", repo, tag });
-  for (const change of options.changes ?? []) query.append("changes", change);
+  // `node` wherever this host keeps it (/usr/bin, or an nvm folder) is found by name inside.
+  const path = `${dirname(files[0] as string)}:/usr/local/bin:/usr/bin:/bin`;
+  for (const change of [`ENV PATH=${path}`, ...(options.changes ?? [])]) query.append("changes", change);
   const { status, text } = await callEngine(socketPath, "POST", `/images/create?${query}`, tar.stdout);
   const tarStatus = await tarExit;
   // "Removing leading `/'" is tar's only chatter here; anything else is a real failure.
