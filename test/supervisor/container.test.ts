@@ -4,6 +4,7 @@
 // within 1 s. Their image is imported from this host's node (test/helpers/docker-image.ts): no registry.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -562,6 +563,66 @@ describe("with a Docker engine", () => {
     assert.deepEqual({ uid: inside.uid, gid: inside.gid }, { uid: 1000, gid: 1000 });
     assert.equal(inspected.Config.User, "1000:1000");
     assert.equal(inside.root, "EROFS");
+  });
+
+  test("an engine that drops CapDrop gets the start refused and the container removed", async (t) => {
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { engine, image } = found;
+    const folder = mkdtempSync(join(tmpdir(), "corral-lax-engine-"));
+    // An engine that ignores CapDrop: the real one behind a socket that removes it from every create.
+    const lax = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        let body = Buffer.concat(chunks);
+        if (req.method === "POST" && /\/containers\/create/.test(req.url ?? "")) {
+          const create = JSON.parse(body.toString("utf8")) as { HostConfig: Record<string, unknown> };
+          delete create.HostConfig.CapDrop;
+          body = Buffer.from(JSON.stringify(create));
+        }
+        const headers = { ...req.headers, "content-length": String(body.length) };
+        const forward = httpRequest(
+          { socketPath: engine.socketPath, path: req.url, method: req.method, headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.on("error", () => res.destroy());
+        forward.end(body);
+      });
+    });
+    const socket = join(folder, "lax.sock");
+    await new Promise<void>((resolve) => lax.listen(socket, resolve));
+    try {
+      await using run = await superviseContainers(
+        engine,
+        [
+          containerServer(
+            "echo",
+            { image, pull: "never", args: ["node", "-e", ECHO_SERVER] },
+            { ...FAST, restart: { ...FAST.restart!, maxFailures: 1 } },
+          ),
+        ],
+        { dockerHost: `unix://${socket}` },
+      );
+      const failed = await run.waitForTransition((tr) => tr.server === "echo" && tr.to === "failed", {
+        timeoutMs: 60_000,
+      });
+      assert.match(
+        failed.reason,
+        /the Docker engine did not apply CapDrop ALL to the container of server "echo"/,
+      );
+      assert.deepEqual(
+        await containersOf(engine, { [LABEL_GATEWAY]: computeGatewayKey(run.stateDir.path) }),
+        [],
+        "the refused container is removed",
+      );
+    } finally {
+      await new Promise((resolve) => lax.close(resolve));
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   test("an exit is reported with its code, and the container is removed", async (t) => {
