@@ -28,7 +28,7 @@ export const SERVER_DEFAULTS = {
   limits: { enforce: "strict" },
   sandbox: { network: "none", tmp: "private" },
   runtime: "process",
-  container: { network: "none", pull: "missing" },
+  container: { network: "none", pull: "missing", readOnlyRoot: true },
 } as const;
 
 /** Server names end up in URL paths (`/servers/<name>/mcp`) and tool prefixes. */

@@ -46,6 +46,8 @@ function normaliseServer(name: string, input: ServerInput, context: NormaliseCon
             image: input.image,
             network: input.network ?? D.container.network,
             pull: input.pull ?? D.container.pull,
+            readOnlyRoot: input.readOnlyRoot ?? D.container.readOnlyRoot,
+            ...(input.user === undefined ? {} : { user: input.user }),
           },
         }),
     args: input.args ?? [],

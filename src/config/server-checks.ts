@@ -10,7 +10,7 @@ type Entry = Record<string, unknown>;
 
 const STDIO_ONLY = ["command", "args", "env", "envFile", "inheritEnv", "cwd", "limits", "sandbox"] as const;
 const REMOTE_ONLY = ["headers"] as const;
-const CONTAINER_ONLY = ["image", "network", "pull"] as const;
+const CONTAINER_ONLY = ["image", "network", "pull", "user", "readOnlyRoot"] as const;
 /** Process keys that mean nothing to a container, with what to do instead. */
 const NOT_FOR_CONTAINERS = {
   command: `"command" is for runtime: process; a container runs its image's entrypoint, with "args"`,

@@ -52,6 +52,13 @@ export const serverSchema = z
       description: "When a runtime: container server's image is pulled before the container starts.",
       default: D.container.pull,
     }),
+    user: text({
+      description: `User of a runtime: container server ("uid:gid" or a name in the image). Default: the image's USER unless it is root, else 65534:65534 (nobody).`,
+    }),
+    readOnlyRoot: flag({
+      description: "Mount a runtime: container server's root filesystem read-only (/tmp is a tmpfs).",
+      default: D.container.readOnlyRoot,
+    }),
     envFile: text({ description: "dotenv file (KEY=VALUE lines), relative to the config file." }),
     inheritEnv: stringList({ description: "Names of gateway environment variables passed through." }),
     cwd: text({ description: "Working directory, relative to the config file. Default: its folder." }),

@@ -53,6 +53,13 @@ export interface ContainerSettings {
   readonly network: "none" | "bridge" | "host";
   /** missing: pull when the engine lacks the image; always: before each start; never: fail instead. */
   readonly pull: "missing" | "always" | "never";
+  /** The root filesystem read-only (default); /tmp is a tmpfs either way. */
+  readonly readOnlyRoot: boolean;
+  /**
+   * The container's user as configured. Absent: the image's USER when it is not root, else
+   * 65534:65534 (nobody).
+   */
+  readonly user?: string;
 }
 
 export interface ToolFilter {

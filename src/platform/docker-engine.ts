@@ -29,8 +29,17 @@ export interface ContainerInspect {
     readonly OOMKilled: boolean;
     readonly Pid: number;
   };
-  readonly HostConfig: InspectedHostConfig & { readonly NetworkMode?: string; readonly Init?: boolean };
-  readonly Config: { readonly Labels: Readonly<Record<string, string>> | null };
+  readonly HostConfig: InspectedHostConfig & {
+    readonly NetworkMode?: string;
+    readonly Init?: boolean;
+    readonly Tmpfs?: Readonly<Record<string, string>> | null;
+  };
+  readonly Config: { readonly Labels: Readonly<Record<string, string>> | null; readonly User?: string };
+}
+
+export interface ImageInspect {
+  readonly Id: string;
+  readonly Config: { readonly User?: string } | null;
 }
 
 export interface ContainerSummary {
@@ -56,7 +65,8 @@ export interface DockerEngine {
   readonly socketPath: string;
   /** Resolves with the negotiated API version once the engine answers. */
   ping(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<string>;
-  hasImage(reference: string, signal?: AbortSignal): Promise<boolean>;
+  /** The image's inspect, or undefined when the engine does not have it. */
+  inspectImage(reference: string, signal?: AbortSignal): Promise<ImageInspect | undefined>;
   pullImage(reference: string, signal?: AbortSignal): Promise<void>;
   createContainer(
     spec: ContainerSpec,
@@ -224,6 +234,14 @@ export function createDockerEngine(options: { readonly socketPath: string }): Do
   const json = <T>(body: Buffer): T => JSON.parse(body.toString("utf8")) as T;
   const containerPath = (id: string) => `/containers/${encodeURIComponent(id)}`;
 
+  async function inspectImage(reference: string, signal?: AbortSignal): Promise<ImageInspect | undefined> {
+    const { status, body } = await call(
+      { method: "GET", path: `/images/${reference}/json`, signal, what: `look up image ${reference}` },
+      [404],
+    );
+    return status === 404 ? undefined : json<ImageInspect>(body);
+  }
+
   return {
     socketPath,
 
@@ -231,13 +249,7 @@ export function createDockerEngine(options: { readonly socketPath: string }): Do
       return negotiate(pingOptions.signal, pingOptions.timeoutMs);
     },
 
-    async hasImage(reference, signal) {
-      const { status } = await call(
-        { method: "GET", path: `/images/${reference}/json`, signal, what: `look up image ${reference}` },
-        [404],
-      );
-      return status !== 404;
-    },
+    inspectImage,
 
     async pullImage(reference, signal) {
       const { name, tag } = splitImageReference(reference);

@@ -1,6 +1,7 @@
 // The pure half of the Docker Engine client: where the engine is, how an image reference splits into
-// the name and tag that `/images/create` wants, the body of `/containers/create`, and which requested
-// limits an engine silently left out. No I/O here, so all of it is tested on machines without an engine.
+// the name and tag that `/images/create` wants, the body of `/containers/create` (with the security
+// baseline every container gets), and which requested limits or baseline parts an engine silently
+// left out. No I/O here, so all of it is tested on machines without an engine.
 
 import { CorralError } from "../core/index.js";
 
@@ -60,7 +61,20 @@ export interface ContainerSpec {
   readonly labels: Readonly<Record<string, string>>;
   readonly limits: ContainerLimits;
   readonly network: "none" | "bridge" | "host";
+  /** `User` of the container ("uid:gid" or a name in the image); absent keeps the image's own. */
+  readonly user?: string;
+  /** The root filesystem mounted read-only (a tmpfs on /tmp either way). */
+  readonly readOnlyRoot: boolean;
 }
+
+/** Every container gets these, whatever the config says: no capabilities, no gaining privileges. */
+export const CONTAINER_BASELINE = {
+  CapDrop: ["ALL"],
+  SecurityOpt: ["no-new-privileges"],
+} as const;
+
+/** A private, writable /tmp in every container (its pages count towards limits.memory). */
+export const CONTAINER_TMPFS = { "/tmp": "rw,nosuid,nodev,mode=1777" } as const;
 
 /** The JSON body of `POST /containers/create`. */
 export function buildCreateBody(spec: ContainerSpec): Record<string, unknown> {
@@ -68,6 +82,7 @@ export function buildCreateBody(spec: ContainerSpec): Record<string, unknown> {
   return {
     Image: spec.image,
     ...(spec.args.length === 0 ? {} : { Cmd: [...spec.args] }),
+    ...(spec.user === undefined ? {} : { User: spec.user }),
     Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
     Labels: { ...spec.labels },
     // stdio is the protocol channel: attached, no TTY (so stdout and stderr stay apart, in frames).
@@ -83,6 +98,10 @@ export function buildCreateBody(spec: ContainerSpec): Record<string, unknown> {
       // An init as PID 1 forwards the stop signal to the server and reaps what it leaves.
       Init: true,
       NetworkMode: spec.network,
+      CapDrop: [...CONTAINER_BASELINE.CapDrop],
+      SecurityOpt: [...CONTAINER_BASELINE.SecurityOpt],
+      ReadonlyRootfs: spec.readOnlyRoot,
+      Tmpfs: { ...CONTAINER_TMPFS },
       ...(limits.memoryBytes === undefined
         ? {}
         : { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes }),
@@ -96,6 +115,49 @@ export interface InspectedHostConfig {
   readonly Memory?: number;
   readonly NanoCpus?: number;
   readonly PidsLimit?: number | null;
+  readonly CapDrop?: readonly string[] | null;
+  readonly SecurityOpt?: readonly string[] | null;
+  readonly ReadonlyRootfs?: boolean;
+}
+
+/**
+ * Parts of the baseline the created container lacks (an engine that ignores a field it does not know
+ * would otherwise run the server with every default capability). Empty when all are in place.
+ */
+export function findMissingBaseline(
+  spec: Pick<ContainerSpec, "readOnlyRoot">,
+  actual: InspectedHostConfig,
+): string[] {
+  const missing: string[] = [];
+  const dropped = (actual.CapDrop ?? []).map((cap) => cap.toUpperCase());
+  if (!dropped.includes("ALL")) missing.push("CapDrop ALL");
+  if (!(actual.SecurityOpt ?? []).some((option) => /^no-new-privileges(?:[:=]true)?$/.test(option))) {
+    missing.push("no-new-privileges");
+  }
+  if (spec.readOnlyRoot && actual.ReadonlyRootfs !== true) missing.push("read-only root");
+  return missing;
+}
+
+/** nobody:nogroup on Debian, Alpine and most images; needs no entry in the image's /etc/passwd. */
+export const DEFAULT_CONTAINER_USER = "65534:65534";
+
+/** Whether a `User` value (or an image's USER) runs as root: empty, `root` or uid 0, any group. */
+export function isRootUser(user: string): boolean {
+  const name = user.split(":")[0]?.trim() ?? "";
+  return name === "" || name === "root" || name === "0";
+}
+
+/**
+ * The container's `User`: the config's when set; else the image's own USER when that is not root
+ * (undefined keeps it); else nobody. An image that needs root gets it only through `user: root`.
+ */
+export function chooseContainerUser(
+  configured: string | undefined,
+  imageUser: string | undefined,
+): string | undefined {
+  if (configured !== undefined) return configured;
+  if (imageUser !== undefined && !isRootUser(imageUser)) return undefined;
+  return DEFAULT_CONTAINER_USER;
 }
 
 /**

@@ -8,9 +8,12 @@ import { constants } from "node:os";
 import type { ServerConfig, StopPolicy } from "../config/index.js";
 import { CorralError, describeError, settlesWithin } from "../core/index.js";
 import {
+  chooseContainerUser,
   type DockerEngine,
   FrameDemuxer,
+  findMissingBaseline,
   findUnappliedLimits,
+  type ImageInspect,
   LABEL_GATEWAY,
   LABEL_INSTANCE,
   LABEL_MANAGED,
@@ -58,6 +61,7 @@ export function describeContainerExit(statusCode: number, oomKilled: boolean): s
   return signal === undefined ? `exit code ${statusCode}` : `exit code ${statusCode} (signal ${signal})`;
 }
 
+/** Pulls the image as `pull` says; its inspect (for its USER), or undefined when the engine lacks it. */
 async function ensureImage(
   engine: DockerEngine,
   server: ServerConfig,
@@ -65,11 +69,14 @@ async function ensureImage(
   pull: "missing" | "always" | "never",
   say: (line: string) => void,
   signal: AbortSignal,
-): Promise<void> {
-  if (pull === "never") return;
-  if (pull === "missing" && (await engine.hasImage(image, signal))) return;
+): Promise<ImageInspect | undefined> {
+  if (pull !== "always") {
+    const found = await engine.inspectImage(image, signal);
+    if (found !== undefined || pull === "never") return found;
+  }
   say(`[corral] pulling image ${image} for server "${server.name}"`);
   await engine.pullImage(image, signal);
+  return engine.inspectImage(image, signal);
 }
 
 export async function openContainerLink(
@@ -85,7 +92,9 @@ export async function openContainerLink(
     });
   }
   const say = callbacks.onDiagnostic;
-  await ensureImage(engine, server, settings.image, settings.pull, say, signal);
+  // A missing image (pull: never) is left to the create below, which says so.
+  const image = await ensureImage(engine, server, settings.image, settings.pull, say, signal);
+  const user = chooseContainerUser(settings.user, image?.Config?.User);
   const limits = server.limits ?? { enforce: "strict" as const };
   const name = `corral-${options.instanceId}-${randomBytes(3).toString("hex")}`;
   const created = await engine
@@ -102,6 +111,8 @@ export async function openContainerLink(
         },
         limits,
         network: settings.network,
+        ...(user === undefined ? {} : { user }),
+        readOnlyRoot: settings.readOnlyRoot,
       },
       name,
       signal,
@@ -120,8 +131,17 @@ export async function openContainerLink(
   const { id } = created;
   try {
     for (const warning of created.warnings) say(`[corral] engine warning: ${warning}`);
+    const inspected = await engine.inspectContainer(id, signal);
+    // The baseline is not negotiable: an engine that dropped part of it does not get to run the server.
+    const unsafe = findMissingBaseline({ readOnlyRoot: settings.readOnlyRoot }, inspected.HostConfig);
+    if (unsafe.length > 0) {
+      throw new CorralError(
+        "CONTAINER_FAILED",
+        `the Docker engine did not apply ${unsafe.join(", ")} to the container of server "${server.name}"; use an engine that supports them (Docker 20.10+, Podman 4+)`,
+        { server: server.name },
+      );
+    }
     if (limits.memoryBytes !== undefined || limits.cpu !== undefined || limits.pids !== undefined) {
-      const inspected = await engine.inspectContainer(id, signal);
       const missing = findUnappliedLimits(limits, inspected.HostConfig);
       if (missing.length > 0) {
         const which = missing.map((key) => `limits.${key}`).join(", ");

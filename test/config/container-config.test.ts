@@ -9,7 +9,7 @@ function issuesOf(text: string): string[] {
 }
 
 describe("runtime: container", () => {
-  it("normalises image, args, env, limits, network and pull", () => {
+  it("normalises image, args, env, limits, network, pull, user and readOnlyRoot", () => {
     const [server] = expectConfig(
       lines(
         "servers:",
@@ -22,22 +22,35 @@ describe("runtime: container", () => {
         "    limits: { memory: 256Mi, cpu: 0.5, pids: 64 }",
         "    network: bridge",
         "    pull: never",
+        "    user: '1000:1000'",
+        "    readOnlyRoot: false",
       ),
     ).servers;
     assert.equal(server?.transport, "stdio");
     assert.equal(server?.command, undefined);
-    assert.deepEqual(server?.container, { image: "node:20-alpine", network: "bridge", pull: "never" });
+    assert.deepEqual(server?.container, {
+      image: "node:20-alpine",
+      network: "bridge",
+      pull: "never",
+      readOnlyRoot: false,
+      user: "1000:1000",
+    });
     assert.deepEqual(server?.args, ["node", "-e", "x", "8080"]);
     assert.deepEqual(server?.env, { MODE: "test" });
     assert.deepEqual(server?.inheritEnv, ["TOKEN"]);
     assert.deepEqual(server?.limits, { memoryBytes: 256 * 2 ** 20, cpu: 0.5, pids: 64, enforce: "strict" });
   });
 
-  it("defaults to no network and pulling a missing image; processes have no container section", () => {
+  it("defaults to no network, pulling a missing image, a read-only root and no user (the image's, or nobody); processes have no container section", () => {
     const config = expectConfig(
       lines("servers:", "  echo: { runtime: container, image: alpine }", "  plain: { command: x }"),
     );
-    assert.deepEqual(config.servers[0]?.container, { image: "alpine", network: "none", pull: "missing" });
+    assert.deepEqual(config.servers[0]?.container, {
+      image: "alpine",
+      network: "none",
+      pull: "missing",
+      readOnlyRoot: true,
+    });
     assert.equal(config.servers[1]?.container, undefined);
     assert.equal("container" in (config.servers[1] ?? {}), false);
   });
@@ -65,7 +78,7 @@ describe("runtime: container", () => {
     );
   });
 
-  it("refuses image, network and pull on a process server", () => {
+  it("refuses image, network, pull, user and readOnlyRoot on a process server", () => {
     assert.deepEqual(
       issuesOf(
         lines(
@@ -75,12 +88,16 @@ describe("runtime: container", () => {
           "    image: alpine",
           "    network: none",
           "    pull: never",
+          "    user: nobody",
+          "    readOnlyRoot: true",
         ),
       ),
       [
         '4:12 servers.p.image "image" is only for runtime: container',
         '5:14 servers.p.network "network" is only for runtime: container',
         '6:11 servers.p.pull "pull" is only for runtime: container',
+        '7:11 servers.p.user "user" is only for runtime: container',
+        '8:19 servers.p.readOnlyRoot "readOnlyRoot" is only for runtime: container',
       ],
     );
   });

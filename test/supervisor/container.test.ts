@@ -1,21 +1,26 @@
 // runtime: container. The pure parts (attach-frame demultiplexing, request bodies, image references,
 // socket resolution, exit reasons) and the no-engine behaviour are tested everywhere. The rest needs a
-// real Docker engine: those tests skip, printing why, when none answers a ping within 1 s.
+// real Docker engine (.ci/run starts one): those tests skip, printing why, when none answers a ping
+// within 1 s. Their image is imported from this host's node (test/helpers/docker-image.ts): no registry.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, type TestContext, test } from "node:test";
+import { after, describe, type TestContext, test } from "node:test";
 import { parseConfigText, type ServerConfig } from "../../src/config/index.js";
 import { CorralError, isCorralError } from "../../src/core/index.js";
 import {
   buildCreateBody,
+  chooseContainerUser,
   createDockerEngine,
   type DockerEngine,
   type DockerStream,
   FrameDemuxer,
+  findMissingBaseline,
   findUnappliedLimits,
+  isRootUser,
   LABEL_GATEWAY,
   LABEL_INSTANCE,
   LABEL_MANAGED,
@@ -24,9 +29,10 @@ import {
   splitImageReference,
 } from "../../src/platform/index.js";
 import { buildContainerEnv, computeGatewayKey, describeContainerExit } from "../../src/supervisor/index.js";
-import { callEcho } from "../helpers/rpc.js";
+import { importNodeImage, type TestImage } from "../helpers/docker-image.js";
+import { callEcho, requestInstance } from "../helpers/rpc.js";
 import { FAST, fixtureServer } from "../helpers/server-config.js";
-import { startSupervised } from "../helpers/supervised.js";
+import { type Supervised, startSupervised } from "../helpers/supervised.js";
 import { waitFor } from "../helpers/wait.js";
 
 function frame(type: number, payload: string): Buffer {
@@ -99,7 +105,7 @@ describe("Docker attach frames", () => {
 });
 
 describe("Docker Engine requests", () => {
-  test("the create body: stdio attached without a TTY, labels, limits, network, init", () => {
+  test("the create body: stdio attached without a TTY, labels, limits, network, init, baseline", () => {
     const body = buildCreateBody({
       image: "node:20-alpine",
       args: ["node", "-e", "1"],
@@ -107,10 +113,13 @@ describe("Docker Engine requests", () => {
       labels: { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: "echo-1" },
       limits: { memoryBytes: 64 * 2 ** 20, cpu: 0.5, pids: 32 },
       network: "none",
+      user: "65534:65534",
+      readOnlyRoot: true,
     });
     assert.deepEqual(body, {
       Image: "node:20-alpine",
       Cmd: ["node", "-e", "1"],
+      User: "65534:65534",
       Env: ["MODE=test", "TOKEN=a=b"],
       Labels: { "corral.managed": "true", "corral.instance": "echo-1" },
       AttachStdin: true,
@@ -122,6 +131,10 @@ describe("Docker Engine requests", () => {
       HostConfig: {
         Init: true,
         NetworkMode: "none",
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": "rw,nosuid,nodev,mode=1777" },
         Memory: 67_108_864,
         MemorySwap: 67_108_864,
         NanoCpus: 500_000_000,
@@ -130,7 +143,7 @@ describe("Docker Engine requests", () => {
     });
   });
 
-  test("no args keeps the image's command; no limits sets none", () => {
+  test("no args keeps the image's command, no user the image's user; no limits sets none; the baseline stays", () => {
     const body = buildCreateBody({
       image: "alpine",
       args: [],
@@ -138,9 +151,52 @@ describe("Docker Engine requests", () => {
       labels: {},
       limits: {},
       network: "bridge",
+      readOnlyRoot: false,
     });
     assert.equal("Cmd" in body, false);
-    assert.deepEqual(body.HostConfig, { Init: true, NetworkMode: "bridge" });
+    assert.equal("User" in body, false);
+    assert.deepEqual(body.HostConfig, {
+      Init: true,
+      NetworkMode: "bridge",
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      ReadonlyRootfs: false,
+      Tmpfs: { "/tmp": "rw,nosuid,nodev,mode=1777" },
+    });
+  });
+
+  test("the user: the config's, else the image's unless root, else nobody", () => {
+    assert.equal(chooseContainerUser(undefined, undefined), "65534:65534");
+    assert.equal(chooseContainerUser(undefined, ""), "65534:65534");
+    assert.equal(chooseContainerUser(undefined, "root"), "65534:65534");
+    assert.equal(chooseContainerUser(undefined, "0:1000"), "65534:65534");
+    assert.equal(chooseContainerUser(undefined, "node"), undefined);
+    assert.equal(chooseContainerUser(undefined, "1000:1000"), undefined);
+    assert.equal(chooseContainerUser("root", "node"), "root");
+    assert.equal(chooseContainerUser("1000", undefined), "1000");
+    assert.deepEqual(["root", "0", "0:0", "root:wheel", "", "1000", "node:root", "65534:0"].map(isRootUser), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  test("a container without part of the baseline is named (an engine that ignored a field)", () => {
+    const full = { CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], ReadonlyRootfs: true };
+    assert.deepEqual(findMissingBaseline({ readOnlyRoot: true }, full), []);
+    assert.deepEqual(findMissingBaseline({ readOnlyRoot: false }, { ...full, ReadonlyRootfs: false }), []);
+    assert.deepEqual(
+      findMissingBaseline({ readOnlyRoot: true }, { SecurityOpt: ["no-new-privileges:true"] }),
+      ["CapDrop ALL", "read-only root"],
+    );
+    assert.deepEqual(findMissingBaseline({ readOnlyRoot: false }, { CapDrop: ["all"], SecurityOpt: null }), [
+      "no-new-privileges",
+    ]);
   });
 
   test("image references split into name and tag or digest; a registry port is not a tag", () => {
@@ -291,28 +347,43 @@ describe("without an engine", () => {
 
 // ---- With a real engine -------------------------------------------------------------------------
 
-const IMAGE = process.env.CORRAL_TEST_IMAGE ?? "node:20-alpine";
-
-/** A tiny MCP server over stdio: initialize, ping, tools/list, tools/call echo; exits on stdin EOF. */
+/**
+ * A tiny MCP server over stdio: initialize, tools/list, tools/call echo, and tools/call inspect (what
+ * the process may do inside its container, as JSON); exits on stdin EOF.
+ */
 const ECHO_SERVER = [
+  'const fs = require("fs");',
   'const rl = require("readline").createInterface({ input: process.stdin });',
   'const reply = (id, result) => process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id, result }) + "\\n");',
+  'const text = (id, value) => reply(id, { content: [{ type: "text", text: value }] });',
+  'const tryWrite = (path) => { try { fs.writeFileSync(path, "x"); return "written"; } catch (e) { return e.code; } };',
+  "const inspect = () => {",
+  '  const status = Object.fromEntries(fs.readFileSync("/proc/self/status", "utf8").split("\\n").map((l) => l.split(":\\t")));',
+  "  return { uid: process.getuid(), gid: process.getgid(), capEff: status.CapEff, capPrm: status.CapPrm,",
+  '    capBnd: status.CapBnd, noNewPrivs: status.NoNewPrivs, root: tryWrite("/probe"), tmp: tryWrite("/tmp/probe") };',
+  "};",
   'rl.on("line", (line) => {',
   "  const m = JSON.parse(line);",
   "  if (m.id === undefined) return;",
   '  if (m.method === "initialize") reply(m.id, { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "echo", version: "1" } });',
-  '  else if (m.method === "tools/list") reply(m.id, { tools: [{ name: "echo", inputSchema: { type: "object" } }] });',
-  '  else if (m.method === "tools/call") reply(m.id, { content: [{ type: "text", text: String(m.params.arguments.text) }] });',
+  '  else if (m.method === "tools/list") reply(m.id, { tools: [{ name: "echo", inputSchema: { type: "object" } }, { name: "inspect", inputSchema: { type: "object" } }] });',
+  '  else if (m.method === "tools/call" && m.params.name === "inspect") text(m.id, JSON.stringify(inspect()));',
+  '  else if (m.method === "tools/call") text(m.id, String(m.params.arguments.text));',
   "  else reply(m.id, {});",
   "});",
   'rl.on("close", () => process.exit(0));',
   'console.error("echo server up");',
 ].join("\n");
 
-let engineCheck: Promise<{ engine: DockerEngine } | { skip: string }> | undefined;
+/** Runs until removed; for containers made by the test itself. */
+const IDLE = ["node", "-e", "setInterval(() => {}, 1e6)"];
+
+type EngineCheck = { engine: DockerEngine; image: TestImage } | { skip: string };
+let engineCheck: Promise<EngineCheck> | undefined;
+const imported: TestImage[] = [];
 
 /** The engine, or a reason to skip: the socket (DOCKER_HOST or the default) must answer within 1 s. */
-function checkEngine(): Promise<{ engine: DockerEngine } | { skip: string }> {
+function checkEngine(): Promise<EngineCheck> {
   engineCheck ??= (async () => {
     let socketPath: string;
     try {
@@ -329,40 +400,93 @@ function checkEngine(): Promise<{ engine: DockerEngine } | { skip: string }> {
         skip: `no Docker engine at ${socketPath}${code === undefined ? "" : ` (${code})`}: these tests need one that answers a ping within 1 s`,
       };
     }
-    try {
-      if (!(await engine.hasImage(IMAGE))) await engine.pullImage(IMAGE);
-    } catch (error) {
-      return {
-        skip: `the Docker engine at ${socketPath} has no ${IMAGE} and cannot pull it: ${(error as Error).message}`,
-      };
-    }
-    return { engine };
+    // An engine that answers but cannot import an image is a failure, not a reason to skip.
+    const image = await importNodeImage(socketPath);
+    imported.push(image);
+    return { engine, image };
   })();
   return engineCheck;
 }
 
-async function engineOrSkip(t: TestContext): Promise<DockerEngine | undefined> {
+// Removes the imported images, failing the file if a container made from one is still there.
+after(async () => {
+  for (const image of imported.splice(0)) await image[Symbol.asyncDispose]();
+});
+
+async function engineOrSkip(t: TestContext): Promise<{ engine: DockerEngine; image: string } | undefined> {
   const check = await checkEngine();
   if ("skip" in check) {
     t.skip(check.skip);
     return undefined;
   }
-  return check.engine;
+  return { engine: check.engine, image: check.image.reference };
 }
 
-const echoServer = (extra: Record<string, unknown> = {}) =>
-  containerServer("echo", { image: IMAGE, pull: "never", args: ["node", "-e", ECHO_SERVER], ...extra });
+const echoServer = (image: string, extra: Record<string, unknown> = {}) =>
+  containerServer("echo", { image, pull: "never", args: ["node", "-e", ECHO_SERVER], ...extra });
 
 async function containersOf(engine: DockerEngine, labels: Record<string, string>) {
   return engine.listContainers({ [LABEL_MANAGED]: "true", ...labels });
 }
 
+/** startSupervised, and once it is disposed, a check that no container of this gateway is left. */
+async function superviseContainers(
+  engine: DockerEngine,
+  servers: readonly ServerConfig[],
+  options: Parameters<typeof startSupervised>[1] = {},
+): Promise<Supervised> {
+  const run = await startSupervised(servers, options);
+  const gateway = computeGatewayKey(run.stateDir.path);
+  return {
+    ...run,
+    async [Symbol.asyncDispose]() {
+      await run[Symbol.asyncDispose]();
+      const left = await containersOf(engine, { [LABEL_GATEWAY]: gateway });
+      await Promise.all(left.map((container) => engine.removeContainer(container.Id)));
+      assert.deepEqual(
+        left.map((container) => container.Names.join(",")),
+        [],
+        "containers outlived the supervisor (removed now)",
+      );
+    },
+  };
+}
+
+interface Inside {
+  uid: number;
+  gid: number;
+  capEff: string;
+  capPrm: string;
+  capBnd: string;
+  noNewPrivs: string;
+  root: string;
+  tmp: string;
+}
+
+/** Starts the echo server, calls echo and inspect, and returns what it saw with the container's inspect. */
+async function lookInside(engine: DockerEngine, image: string, extra: Record<string, unknown> = {}) {
+  await using run = await superviseContainers(engine, [echoServer(image, extra)]);
+  await run.waitForTransition((tr) => tr.server === "echo" && tr.to === "ready", { timeoutMs: 60_000 });
+  const [instance] = run.supervisor.getInstances("echo");
+  assert.ok(instance);
+  assert.equal(await callEcho(instance, "still answers"), "still answers");
+  const answer = await requestInstance(instance, "tools/call", { name: "inspect", arguments: {} });
+  const text = (answer.result as { content: { text: string }[] }).content[0]?.text;
+  assert.ok(text !== undefined, `inspect answered ${JSON.stringify(answer)}`);
+  const [summary] = await containersOf(engine, { [LABEL_INSTANCE]: instance.id });
+  assert.ok(summary);
+  return { inside: JSON.parse(text) as Inside, inspected: await engine.inspectContainer(summary.Id) };
+}
+
+const NO_CAPABILITIES = "0000000000000000";
+
 describe("with a Docker engine", () => {
   test("a container server: ready, echo, labels and limits as inspected, removed on stop", async (t) => {
-    const engine = await engineOrSkip(t);
-    if (engine === undefined) return;
-    await using run = await startSupervised([
-      echoServer({ limits: { memory: "128Mi", cpu: 0.5, pids: 64 }, env: { MODE: "test" } }),
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { engine, image } = found;
+    await using run = await superviseContainers(engine, [
+      echoServer(image, { limits: { memory: "128Mi", cpu: 0.5, pids: 64 }, env: { MODE: "test" } }),
     ]);
     await run.waitForTransition((tr) => tr.server === "echo" && tr.to === "ready", { timeoutMs: 60_000 });
     const [instance] = run.supervisor.getInstances("echo");
@@ -393,13 +517,122 @@ describe("with a Docker engine", () => {
     assert.deepEqual(await containersOf(engine, { [LABEL_INSTANCE]: instance.id }), []);
   });
 
+  test("the baseline: no capabilities, read-only root, non-root user, no-new-privileges; the server still answers", async (t) => {
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { inside, inspected } = await lookInside(found.engine, found.image);
+    assert.deepEqual(
+      { capEff: inside.capEff, capPrm: inside.capPrm, capBnd: inside.capBnd },
+      { capEff: NO_CAPABILITIES, capPrm: NO_CAPABILITIES, capBnd: NO_CAPABILITIES },
+      "the capability sets are empty",
+    );
+    assert.equal(inside.noNewPrivs, "1", "NoNewPrivs in /proc/self/status");
+    assert.equal(inside.root, "EROFS", "writing to / fails: the root is read-only");
+    assert.equal(inside.tmp, "written", "/tmp is a writable tmpfs");
+    assert.deepEqual({ uid: inside.uid, gid: inside.gid }, { uid: 65534, gid: 65534 });
+    assert.deepEqual(inspected.HostConfig.CapDrop, ["ALL"]);
+    assert.deepEqual(inspected.HostConfig.SecurityOpt, ["no-new-privileges"]);
+    assert.equal(inspected.HostConfig.ReadonlyRootfs, true);
+    assert.deepEqual(Object.keys(inspected.HostConfig.Tmpfs ?? {}), ["/tmp"]);
+    assert.equal(inspected.Config.User, "65534:65534");
+  });
+
+  test("a config that opts out (readOnlyRoot: false, user: 0:0) gets that, and still no capabilities", async (t) => {
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { inside, inspected } = await lookInside(found.engine, found.image, {
+      readOnlyRoot: false,
+      user: "0:0",
+    });
+    assert.deepEqual({ uid: inside.uid, gid: inside.gid }, { uid: 0, gid: 0 });
+    assert.equal(inside.root, "written", "the root is writable when asked");
+    assert.equal(inspected.HostConfig.ReadonlyRootfs, false);
+    assert.equal(inside.capEff, NO_CAPABILITIES);
+    assert.equal(inside.noNewPrivs, "1");
+  });
+
+  test("an image whose USER is not root keeps its user", async (t) => {
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const ownUser = await importNodeImage(found.engine.socketPath, {
+      name: "corral-test-node-user",
+      changes: ["USER 1000:1000"],
+    });
+    imported.push(ownUser);
+    const { inside, inspected } = await lookInside(found.engine, ownUser.reference);
+    assert.deepEqual({ uid: inside.uid, gid: inside.gid }, { uid: 1000, gid: 1000 });
+    assert.equal(inspected.Config.User, "1000:1000");
+    assert.equal(inside.root, "EROFS");
+  });
+
+  test("an engine that drops CapDrop gets the start refused and the container removed", async (t) => {
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { engine, image } = found;
+    const folder = mkdtempSync(join(tmpdir(), "corral-lax-engine-"));
+    // An engine that ignores CapDrop: the real one behind a socket that removes it from every create.
+    const lax = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        let body = Buffer.concat(chunks);
+        if (req.method === "POST" && /\/containers\/create/.test(req.url ?? "")) {
+          const create = JSON.parse(body.toString("utf8")) as { HostConfig: Record<string, unknown> };
+          delete create.HostConfig.CapDrop;
+          body = Buffer.from(JSON.stringify(create));
+        }
+        const headers = { ...req.headers, "content-length": String(body.length) };
+        const forward = httpRequest(
+          { socketPath: engine.socketPath, path: req.url, method: req.method, headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.on("error", () => res.destroy());
+        forward.end(body);
+      });
+    });
+    const socket = join(folder, "lax.sock");
+    await new Promise<void>((resolve) => lax.listen(socket, resolve));
+    try {
+      await using run = await superviseContainers(
+        engine,
+        [
+          containerServer(
+            "echo",
+            { image, pull: "never", args: ["node", "-e", ECHO_SERVER] },
+            { ...FAST, restart: { ...FAST.restart!, maxFailures: 1 } },
+          ),
+        ],
+        { dockerHost: `unix://${socket}` },
+      );
+      const failed = await run.waitForTransition((tr) => tr.server === "echo" && tr.to === "failed", {
+        timeoutMs: 60_000,
+      });
+      assert.match(
+        failed.reason,
+        /the Docker engine did not apply CapDrop ALL to the container of server "echo"/,
+      );
+      assert.deepEqual(
+        await containersOf(engine, { [LABEL_GATEWAY]: computeGatewayKey(run.stateDir.path) }),
+        [],
+        "the refused container is removed",
+      );
+    } finally {
+      await new Promise((resolve) => lax.close(resolve));
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   test("an exit is reported with its code, and the container is removed", async (t) => {
-    const engine = await engineOrSkip(t);
-    if (engine === undefined) return;
-    await using run = await startSupervised([
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { engine, image } = found;
+    await using run = await superviseContainers(engine, [
       containerServer(
         "quits",
-        { image: IMAGE, pull: "never", args: ["node", "-e", 'console.error("bye"); process.exit(3)'] },
+        { image, pull: "never", args: ["node", "-e", 'console.error("bye"); process.exit(3)'] },
         { ...FAST, restart: { ...FAST.restart!, maxFailures: 1 } },
       ),
     ]);
@@ -414,15 +647,16 @@ describe("with a Docker engine", () => {
   });
 
   test("a server over its memory limit ends as oom-killed", async (t) => {
-    const engine = await engineOrSkip(t);
-    if (engine === undefined) return;
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { engine, image } = found;
     // Up to 1 GiB, then idle: on an engine that cannot limit swap the test times out instead of thrashing.
     const hog =
       "const k = []; const t = setInterval(() => k.push(Buffer.alloc(8 << 20, 1)) >= 128 && clearInterval(t), 10); setInterval(() => {}, 1e6)";
-    await using run = await startSupervised([
+    await using run = await superviseContainers(engine, [
       containerServer(
         "hog",
-        { image: IMAGE, pull: "never", args: ["node", "-e", hog], limits: { memory: "64Mi" } },
+        { image, pull: "never", args: ["node", "-e", hog], limits: { memory: "64Mi" } },
         { ...FAST, restart: { ...FAST.restart!, maxFailures: 1 } },
       ),
     ]);
@@ -433,18 +667,20 @@ describe("with a Docker engine", () => {
   });
 
   test("containers left by a killed gateway are swept at start, other gateways' are not", async (t) => {
-    const engine = await engineOrSkip(t);
-    if (engine === undefined) return;
+    const found = await engineOrSkip(t);
+    if (found === undefined) return;
+    const { engine, image } = found;
     const folder = mkdtempSync(join(tmpdir(), "corral-sweep-"));
     const leftover = async (gatewayKey: string) => {
       const { id } = await engine.createContainer(
         {
-          image: IMAGE,
-          args: ["sleep", "300"],
+          image,
+          args: IDLE,
           env: {},
           labels: { [LABEL_MANAGED]: "true", [LABEL_GATEWAY]: gatewayKey, [LABEL_INSTANCE]: "echo-1" },
           limits: {},
           network: "none",
+          readOnlyRoot: true,
         },
         `corral-test-leftover-${gatewayKey.slice(0, 6)}-${Date.now()}`,
       );
@@ -454,7 +690,9 @@ describe("with a Docker engine", () => {
     const ours = await leftover(computeGatewayKey(folder));
     const theirs = await leftover(computeGatewayKey(`${folder}-another-gateway`));
     try {
-      await using run = await startSupervised([echoServer({ start: "lazy" })], { stateDir: folder });
+      await using run = await superviseContainers(engine, [echoServer(image, { start: "lazy" })], {
+        stateDir: folder,
+      });
       const ids = async () => (await containersOf(engine, {})).map((container) => container.Id);
       assert.equal((await ids()).includes(ours), false, "our leftover is gone after start");
       assert.equal((await ids()).includes(theirs), true, "another gateway's container is left alone");
