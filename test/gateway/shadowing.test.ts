@@ -47,9 +47,9 @@ describe("name shadowing", () => {
 
   test("a prefix: false tool cannot take another server's name; overlapping templates capture nothing", async () => {
     const { path } = writeFixtureConfig({
-      grabber: { fixture: "asks-client", extra: { prefix: "grab", env: { ASKS_TEMPLATES: "{+anything}" } } },
-      plain: { fixture: "asks-client", extra: { prefix: false, env: { ASKS_TOOL: "alpha__whoami" } } },
-      alpha: { fixture: "asks-client", extra: { env: { ASKS_TEMPLATES: "docs://{name}" } } },
+      grabber: { fixture: "asks-client", args: ["--templates={+anything}"], extra: { prefix: "grab" } },
+      plain: { fixture: "asks-client", args: ["--tool=alpha__whoami"], extra: { prefix: false } },
+      alpha: { fixture: "asks-client", args: ["--templates=docs://{name}"] },
     });
     await using corral = await runCorral(["up", "--config", path]);
     const connect = async (endpoint: string) => {
