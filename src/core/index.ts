@@ -4,3 +4,4 @@ export * from "./disposable.js";
 export * from "./errors.js";
 export * from "./json-rpc.js";
 export * from "./json-scan.js";
+export * from "./terminal-text.js";

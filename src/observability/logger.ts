@@ -2,6 +2,7 @@
 // JSON lines (`format: "json"`) for machines. Never used per message above debug level.
 
 import { type Logger, pino } from "pino";
+import { escapeControlCharacters } from "../core/index.js";
 
 export type { Logger } from "pino";
 export type LogFormat = "pretty" | "json";
@@ -30,7 +31,7 @@ export function formatLogRecord(json: string): string {
   try {
     record = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json;
+    return escapeControlCharacters(json, true);
   }
   const time = new Date(typeof record.time === "number" ? record.time : Date.now())
     .toISOString()
@@ -40,7 +41,9 @@ export function formatLogRecord(json: string): string {
   const extras = Object.entries(record)
     .filter(([key]) => !OMITTED.has(key))
     .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
-  return `${time} ${level}${server} ${String(record.msg ?? "")}${extras.length > 0 ? ` ${extras.join(" ")}` : ""}\n`;
+  // One record, one line: a server's stderr line cannot start a forged record or drive the terminal.
+  const line = `${time} ${level}${server} ${String(record.msg ?? "")}${extras.length > 0 ? ` ${extras.join(" ")}` : ""}`;
+  return `${escapeControlCharacters(line)}\n`;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
