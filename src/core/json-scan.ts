@@ -146,8 +146,8 @@ export function scanTopLevelMembers(bytes: Buffer): MemberSpan[] | undefined {
 }
 
 /**
- * The gateway-assigned id of a plain JSON-RPC response line: `"jsonrpc":"2.0"`, a positive integer
- * id, exactly one of result/error, no method. Undefined for anything else (requests, notifications,
+ * The gateway-assigned id of a plain JSON-RPC success line: `"jsonrpc":"2.0"`, a positive integer
+ * id, one result, no error, no method. Undefined for anything else (requests, notifications,
  * string ids, odd shapes), and for lines with a raw CR, which would break SSE framing if passed on.
  */
 export function findResponseId(line: Buffer): ResponseLine | undefined {
@@ -160,7 +160,9 @@ export function findResponseId(line: Buffer): ResponseLine | undefined {
   for (const member of members) {
     if (member.key === "id") id = member;
     else if (member.key === "jsonrpc") version = member;
-    else if (member.key === "result" || member.key === "error") outcomes += 1;
+    else if (member.key === "result") outcomes += 1;
+    // Errors are parsed (they are rare): the connection checks they do not pose as Corral's own.
+    else if (member.key === "error") return undefined;
     else if (member.key === "method") return undefined;
   }
   if (id === undefined || version === undefined || outcomes !== 1) return undefined;

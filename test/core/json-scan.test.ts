@@ -59,14 +59,18 @@ describe("findResponseId", () => {
       '{"result":{"content":[{"type":"text","text":"Echo: hi"}]},"jsonrpc":"2.0","id":12}',
       12,
     );
-    assertAgreesWithParse('{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"nope"}}', 7);
+    // Error responses are parsed, so the connection can keep servers out of Corral's own codes.
+    assert.equal(
+      findResponseId(Buffer.from('{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"nope"}}')),
+      undefined,
+    );
     assertAgreesWithParse('  { "jsonrpc" : "2.0" , "id" : 99 , "result" : [ 1 , 2 ] }  ', 99);
     assertAgreesWithParse('{"jsonrpc":"2.0","result":null,"id":123456789012345}', 123456789012345);
   });
 
   test("an id inside params, result or error is not the top-level id", () => {
     assertAgreesWithParse('{"result":{"id":1,"nested":{"id":2}},"jsonrpc":"2.0","id":3}', 3);
-    assertAgreesWithParse('{"jsonrpc":"2.0","error":{"code":1,"message":"x","data":{"id":8}},"id":4}', 4);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":{"code":1,"message":"x","data":{"id":8}},"id":4}', 4);
     assertAgreesWithParse('{"jsonrpc":"2.0","result":[{"id":9},["\\"id\\":10"]],"id":11}', 11);
     assertAgreesWithParse('{"jsonrpc":"2.0","result":"\\"id\\":1,","id":2}', 2);
   });
