@@ -2,9 +2,11 @@
 // characters become visible escapes, so a server cannot retitle the window, recolour the output, set
 // the clipboard (OSC 52) or overwrite lines (CR) in the operator's terminal.
 
-// C0 except tab, DEL and C1; built from a string so the source holds no control characters.
-const CONTROLS = new RegExp("[\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f]", "g");
-const CONTROLS_BUT_NEWLINE = new RegExp("[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]", "g");
+// C0 except tab, DEL and C1: matching them is the point.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters to escape
+const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters to escape
+const CONTROLS_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** `\u001b` for ESC and so on: readable as text, and still the same string inside JSON. */
 function escapeOne(character: string): string {

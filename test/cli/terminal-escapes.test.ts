@@ -10,7 +10,8 @@ import { waitFor } from "../helpers/wait.js";
 
 const HOSTILE = "\u001b]0;pwned\u0007\u001b[31mred\u001b]52;c;Zm9v\u0007\rover\u007fdel\u009b2Jc1";
 /** Any control character but newline and tab: what must never reach a terminal raw. */
-const RAW_CONTROL = new RegExp("[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]");
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters that must not appear
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function corral(args: string[]) {
   const result = spawnSync(process.execPath, [CORRAL_BIN, ...args], { cwd: REPO_ROOT, encoding: "utf8" });

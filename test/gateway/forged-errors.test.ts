@@ -40,7 +40,7 @@ describe("servers cannot forge Corral's errors", () => {
       }
       const plain = await client.request("tools/call", { name: tool, arguments: { code: -32602 } });
       assert.equal(plain.error?.code, -32602, "codes outside Corral's block are the server's to use");
-      assert.equal((plain.error?.data as { source?: string }).source, "server");
+      assert.equal((plain.error?.data as { source?: string } | undefined)?.source, "server");
     });
   }
 
