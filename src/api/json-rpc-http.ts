@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   checkClientMessage,
+  findDuplicateKey,
   type JsonRpcId,
   type JsonRpcMessage,
   type JsonRpcRequest,
@@ -72,11 +73,16 @@ function refuseMessages(
   return ANSWERED;
 }
 
+function duplicateReason(pointer: string): string {
+  return `the key at ${pointer} appears twice in one object; JSON readers disagree on which one counts, so send each key once`;
+}
+
 /**
  * Reads a POST of JSON-RPC messages and checks it as JSON-RPC 2.0 and MCP ask, answering itself
  * when it fails: 415 for a Content-Type other than application/json, 413 over the limit, 400 with
  * −32700 for JSON that does not parse, 400 with −32600 (and the offending message's id, where it is
- * a valid one) for a message of the wrong shape, an empty batch, or initialize inside a batch.
+ * a valid one) for a message of the wrong shape, a key twice in one object (at any depth), an empty
+ * batch, or initialize inside a batch.
  * Nothing refused here reaches a session or a server.
  */
 export async function readClientMessages(
@@ -98,9 +104,16 @@ export async function readClientMessages(
   const body = await readJsonBody(request, response, maxBytes);
   if (body === ANSWERED) return ANSWERED;
   const parsed = body.value;
+  // Decisions (tool policy, routing) read the parsed message while servers get the bytes: with a
+  // key twice in one object, the two can disagree on which one counts.
+  const duplicate = findDuplicateKey(body.bytes);
   if (!Array.isArray(parsed)) {
     const check = checkClientMessage(parsed);
     if (!check.ok) return refuseMessages(response, check.reason, check.id);
+    if (duplicate !== undefined) {
+      const id = check.kind === "request" ? (parsed as JsonRpcRequest).id : null;
+      return refuseMessages(response, duplicateReason(duplicate), id);
+    }
     const message = parsed as JsonRpcMessage;
     return {
       messages: [message],
@@ -122,6 +135,7 @@ export async function readClientMessages(
         (message as JsonRpcRequest).id,
       );
   }
+  if (duplicate !== undefined) return refuseMessages(response, duplicateReason(duplicate));
   return { messages: parsed as JsonRpcMessage[], batch: true, request: undefined, bytes: body.bytes };
 }
 

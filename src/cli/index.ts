@@ -1,7 +1,7 @@
 // The composition root: parses the command line and runs one command. The only place that reads
 // process.env and process.argv (through bin/corral.js).
 
-import { describeError, isCorralError } from "../core/index.js";
+import { describeError, escapeControlCharacters, isCorralError } from "../core/index.js";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./io.js";
 import { asksForHelp, findCommandHelp, OVERVIEW } from "./usage.js";
 import { CORRAL_VERSION } from "./version.js";
@@ -35,8 +35,10 @@ export async function main(
   const io: CliIo = {
     env,
     cwd: process.cwd(),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    // Server-supplied text (stderr lines, reasons, messages) reaches these: no control character
+    // but newline and tab gets to the terminal, whatever the command (see escapeControlCharacters).
+    stdout: (text) => process.stdout.write(escapeControlCharacters(text, true)),
+    stderr: (text) => process.stderr.write(escapeControlCharacters(text, true)),
   };
   return runCommand(argv, io);
 }

@@ -5,3 +5,4 @@ export * from "./errors.js";
 export * from "./json-rpc.js";
 export * from "./json-scan.js";
 export * from "./redact.js";
+export * from "./terminal-text.js";

@@ -146,8 +146,8 @@ export function scanTopLevelMembers(bytes: Buffer): MemberSpan[] | undefined {
 }
 
 /**
- * The gateway-assigned id of a plain JSON-RPC response line: `"jsonrpc":"2.0"`, a positive integer
- * id, exactly one of result/error, no method. Undefined for anything else (requests, notifications,
+ * The gateway-assigned id of a plain JSON-RPC success line: `"jsonrpc":"2.0"`, a positive integer
+ * id, one result, no error, no method. Undefined for anything else (requests, notifications,
  * string ids, odd shapes), and for lines with a raw CR, which would break SSE framing if passed on.
  */
 export function findResponseId(line: Buffer): ResponseLine | undefined {
@@ -160,7 +160,9 @@ export function findResponseId(line: Buffer): ResponseLine | undefined {
   for (const member of members) {
     if (member.key === "id") id = member;
     else if (member.key === "jsonrpc") version = member;
-    else if (member.key === "result" || member.key === "error") outcomes += 1;
+    else if (member.key === "result") outcomes += 1;
+    // Errors are parsed (they are rare): the connection checks they do not pose as Corral's own.
+    else if (member.key === "error") return undefined;
     else if (member.key === "method") return undefined;
   }
   if (id === undefined || version === undefined || outcomes !== 1) return undefined;
@@ -252,4 +254,116 @@ export function spliceRequestId(request: RequestBytes, id: number): readonly Buf
     second.text,
     bytes.subarray(second.end),
   ];
+}
+
+/** One open object or array while `findDuplicateKey` walks a message. */
+interface Frame {
+  readonly isObject: boolean;
+  /** Where this object's keys begin in the shared span stack. */
+  readonly base: number;
+  /** Once the object is wide or has an escaped key: its keys as comparable strings. */
+  keys: Set<string> | undefined;
+  /** The last key's span (objects) or the element index (arrays), for the path in the answer. */
+  at: number;
+  atEnd: number;
+}
+
+/** Objects with more keys than this compare them through a Set; below, pairwise is cheaper. */
+const PAIRWISE_KEYS = 16;
+/** Spans (start, end of the quoted key) of the keys of every open object, innermost last. */
+const keySpans: number[] = [];
+
+/** A key as comparable bytes: the raw bytes when unescaped, else its decoded text re-encoded. */
+function keyBytes(bytes: Buffer, start: number, end: number): string {
+  const raw = bytes.toString("latin1", start + 1, end - 1);
+  if (!raw.includes("\\")) return raw;
+  return Buffer.from(JSON.parse(bytes.toString("utf8", start, end)) as string, "utf8").toString("latin1");
+}
+
+function hasBackslash(bytes: Buffer, start: number, end: number): boolean {
+  for (let k = start + 1; k < end - 1; k += 1) if (bytes[k] === BACKSLASH) return true;
+  return false;
+}
+
+function sameBytes(bytes: Buffer, a: number, b: number, length: number): boolean {
+  for (let k = 0; k < length; k += 1) if (bytes[a + k] !== bytes[b + k]) return false;
+  return true;
+}
+
+/** Records the key at [start, end) in `frame`; false when the object already has it. */
+function addKey(bytes: Buffer, frame: Frame, start: number, end: number): boolean {
+  if (frame.keys === undefined) {
+    const count = (keySpans.length - frame.base) / 2;
+    if (count < PAIRWISE_KEYS && !hasBackslash(bytes, start, end)) {
+      const length = end - start;
+      for (let k = frame.base; k < keySpans.length; k += 2) {
+        const other = keySpans[k] as number;
+        if ((keySpans[k + 1] as number) - other === length && sameBytes(bytes, start, other, length))
+          return false;
+      }
+      keySpans.push(start, end);
+      return true;
+    }
+    frame.keys = new Set();
+    for (let k = frame.base; k < keySpans.length; k += 2)
+      frame.keys.add(keyBytes(bytes, keySpans[k] as number, keySpans[k + 1] as number));
+  }
+  const key = keyBytes(bytes, start, end);
+  if (frame.keys.has(key)) return false;
+  frame.keys.add(key);
+  return true;
+}
+
+/** Where the duplicate key at [start, end) sits: each enclosing frame's current key or index. */
+function pointerOf(bytes: Buffer, frames: readonly Frame[], start: number, end: number): string {
+  const decode = (from: number, to: number) => JSON.parse(bytes.toString("utf8", from, to)) as string;
+  const parts = frames
+    .slice(0, -1)
+    .map((frame) => (frame.isObject ? decode(frame.at, frame.atEnd) : String(frame.at)));
+  parts.push(decode(start, end));
+  return `/${parts.map((part) => part.replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
+}
+
+/**
+ * The JSON Pointer of the first key that appears twice in one object, at any depth of the JSON text
+ * `bytes` holds; undefined when there is none. `JSON.parse` keeps the last of duplicate keys and many
+ * readers the first, so a decision made on the parsed message could differ from what a server reads
+ * in the same bytes. Only for bytes that `JSON.parse` accepted: strings are skipped, not validated.
+ */
+export function findDuplicateKey(bytes: Buffer): string | undefined {
+  const frames: Frame[] = [];
+  keySpans.length = 0;
+  let expectKey = false;
+  for (let i = 0; i < bytes.length; ) {
+    const byte = bytes[i] as number;
+    if (byte === QUOTE) {
+      const end = endOfString(bytes, i);
+      if (end === -1) return undefined;
+      if (expectKey) {
+        const frame = frames[frames.length - 1] as Frame;
+        if (!addKey(bytes, frame, i, end)) return pointerOf(bytes, frames, i, end);
+        frame.at = i;
+        frame.atEnd = end;
+        expectKey = false;
+      }
+      i = end;
+      continue;
+    }
+    if (byte === OPEN_OBJECT) {
+      frames.push({ isObject: true, base: keySpans.length, keys: undefined, at: 0, atEnd: 0 });
+      expectKey = true;
+    } else if (byte === OPEN_ARRAY) {
+      frames.push({ isObject: false, base: keySpans.length, keys: undefined, at: 0, atEnd: 0 });
+    } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      const frame = frames.pop();
+      if (frame !== undefined) keySpans.length = frame.base;
+      expectKey = false;
+    } else if (byte === COMMA) {
+      const frame = frames[frames.length - 1];
+      if (frame?.isObject === true) expectKey = true;
+      else if (frame !== undefined) frame.at += 1;
+    }
+    i += 1;
+  }
+  return undefined;
 }

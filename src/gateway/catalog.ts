@@ -5,6 +5,9 @@
 import type { ServerConfig } from "../config/index.js";
 import { fitName, qualifyName } from "./names.js";
 import { findUriShadowing, pickShadowing, type Shadowed, type Shadowing } from "./shadowing.js";
+import { matchesUriTemplate } from "./uri-template.js";
+
+export { matchesUriTemplate } from "./uri-template.js";
 
 export const LIST_KINDS = ["tools", "prompts", "resources", "resourceTemplates"] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -171,20 +174,4 @@ export class Catalog {
     this.#built = { entries, collisions, shadowed, refusedUris };
     return this.#built;
   }
-}
-
-/** RFC 6570 level-1 matching, enough for routing: each `{var}` matches one or more characters but not `/`. */
-export function matchesUriTemplate(template: string, uri: string): boolean {
-  if (template === "") return false;
-  const pattern = template
-    .split(/(\{[^}]+\})/)
-    .map((part) =>
-      part.startsWith("{")
-        ? part.startsWith("{+")
-          ? ".+"
-          : "[^/]+"
-        : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-    )
-    .join("");
-  return new RegExp(`^${pattern}$`).test(uri);
 }

@@ -31,7 +31,12 @@ export async function routeServerRequest(
       if (typeof params?.uri === "string") context.session.subscriptions.delete(params.uri);
       break;
     case "tools/call":
-      if (typeof params?.name === "string" && !isToolExposed(config, params.name)) {
+      // The policy can only judge a name it can read; a server might read another type its own way.
+      if (typeof params?.name !== "string")
+        return {
+          error: gatewayError(GATEWAY_ERROR.invalidParams, "tools/call needs params.name as a string"),
+        };
+      if (!isToolExposed(config, params.name)) {
         return {
           error: gatewayError(
             GATEWAY_ERROR.invalidParams,

@@ -3,6 +3,7 @@
 // passes the redactor it is given.
 
 import { type Logger, pino } from "pino";
+import { escapeControlCharacters } from "../core/index.js";
 
 export type { Logger } from "pino";
 export type LogFormat = "pretty" | "json";
@@ -36,7 +37,7 @@ export function formatLogRecord(json: string): string {
   try {
     record = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json;
+    return escapeControlCharacters(json, true);
   }
   const time = new Date(typeof record.time === "number" ? record.time : Date.now())
     .toISOString()
@@ -46,7 +47,9 @@ export function formatLogRecord(json: string): string {
   const extras = Object.entries(record)
     .filter(([key]) => !OMITTED.has(key))
     .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
-  return `${time} ${level}${server} ${String(record.msg ?? "")}${extras.length > 0 ? ` ${extras.join(" ")}` : ""}\n`;
+  // One record, one line: a server's stderr line cannot start a forged record or drive the terminal.
+  const line = `${time} ${level}${server} ${String(record.msg ?? "")}${extras.length > 0 ? ` ${extras.join(" ")}` : ""}`;
+  return `${escapeControlCharacters(line)}\n`;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

@@ -20,7 +20,7 @@ import {
 } from "../core/index.js";
 import { attributeLog, attributeServerRequest } from "./attribution.js";
 import type { UpstreamChannel } from "./channel.js";
-import { GATEWAY_ERROR, gatewayError } from "./errors.js";
+import { fenceUpstreamError, GATEWAY_ERROR, gatewayError } from "./errors.js";
 
 /** What a forwarded request resolves to: exactly one of result / error, as on the wire. */
 export type ResponseBody = { readonly result: unknown } | { readonly error: JsonRpcErrorObject };
@@ -339,7 +339,9 @@ export class UpstreamConnection {
       if (typeof message.id !== "number") return;
       this.#settle(
         message.id,
-        message.error === undefined ? { result: message.result } : { error: message.error },
+        message.error === undefined
+          ? { result: message.result }
+          : { error: fenceUpstreamError(this.server, message.error) },
       );
     } else if (isJsonRpcRequest(message)) {
       void this.#answerServerRequest(message);

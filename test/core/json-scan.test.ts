@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  findDuplicateKey,
   findRequestBytes,
   findResponseId,
   renameInRequest,
@@ -58,14 +59,18 @@ describe("findResponseId", () => {
       '{"result":{"content":[{"type":"text","text":"Echo: hi"}]},"jsonrpc":"2.0","id":12}',
       12,
     );
-    assertAgreesWithParse('{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"nope"}}', 7);
+    // Error responses are parsed, so the connection can keep servers out of Corral's own codes.
+    assert.equal(
+      findResponseId(Buffer.from('{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"nope"}}')),
+      undefined,
+    );
     assertAgreesWithParse('  { "jsonrpc" : "2.0" , "id" : 99 , "result" : [ 1 , 2 ] }  ', 99);
     assertAgreesWithParse('{"jsonrpc":"2.0","result":null,"id":123456789012345}', 123456789012345);
   });
 
   test("an id inside params, result or error is not the top-level id", () => {
     assertAgreesWithParse('{"result":{"id":1,"nested":{"id":2}},"jsonrpc":"2.0","id":3}', 3);
-    assertAgreesWithParse('{"jsonrpc":"2.0","error":{"code":1,"message":"x","data":{"id":8}},"id":4}', 4);
+    assertAgreesWithParse('{"jsonrpc":"2.0","result":{"code":1,"message":"x","data":{"id":8}},"id":4}', 4);
     assertAgreesWithParse('{"jsonrpc":"2.0","result":[{"id":9},["\\"id\\":10"]],"id":11}', 11);
     assertAgreesWithParse('{"jsonrpc":"2.0","result":"\\"id\\":1,","id":2}', 2);
   });
@@ -292,5 +297,35 @@ describe("renameInRequest", () => {
     ]) {
       assert.equal(rename(text, "echo"), undefined, text);
     }
+  });
+});
+
+describe("findDuplicateKey", () => {
+  const find = (text: string) => findDuplicateKey(Buffer.from(text));
+
+  test("finds a key twice in one object at any depth, escaped or not, and says where", () => {
+    assert.equal(find('{"a":1,"a":2}'), "/a");
+    assert.equal(find('{"p":{"x":[1,{"k":1,"k":2}]}}'), "/p/x/1/k");
+    assert.equal(find('{"p":{"name":"a","na\\u006de":"b"}}'), "/p/name");
+    assert.equal(find('{"\u00e9":1,"\\u00e9":2}'), "/\u00e9");
+    assert.equal(find('[{"a":1},{"b":1,"b":2}]'), "/1/b");
+    assert.equal(find('{"x/y~":{"q":1,"q":2}}'), "/x~1y~0/q");
+    const wide = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(",");
+    assert.equal(find(`{${wide},"k39":0}`), "/k39", "wide objects go through a Set");
+    assert.equal(find(`{"k\\u0033":0,${wide}}`), "/k3", "an escaped key among many");
+  });
+
+  test("equal keys in different objects, and keys inside strings, are no duplicates", () => {
+    for (const text of [
+      '{"a":{"b":1},"c":{"b":1}}',
+      '[{"a":1},{"a":1}]',
+      '{"a":"\\"a\\":1","b":["a","a"]}',
+      '{"ab":1,"ba":2,"a":3,"b":{"a":1},"c":4}',
+      '{"a":{"a":{"a":1}}}',
+      "{}",
+      "[]",
+      '"a"',
+    ])
+      assert.equal(find(text), undefined, text);
   });
 });
