@@ -1,5 +1,6 @@
-// Secrets met by `corral import`: env values and headers that look like credentials leave the server
-// entry for the config's envFile (mode 0600), and the entry keeps a ${VAR} reference. Values never
+// Secrets met by `corral import`: env values and headers that look like credentials, and URLs that
+// carry userinfo or a query (tokens often ride there), leave the server entry for the config's
+// envFile (mode 0600), and the entry keeps a ${VAR} reference. Values never
 // appear in what is printed: only the variable names and where they were.
 import { chmod, readFile, rename, writeFile } from "node:fs/promises";
 import { formatEnvLine, parseEnvFile } from "../config/index.js";
@@ -18,6 +19,16 @@ export interface MovedSecret {
 
 export const isSecretName = (name: string) => SECRET_NAME.test(name.replaceAll("-", "_"));
 const isSecretHeader = (name: string) => SECRET_HEADERS.has(name.toLowerCase()) || isSecretName(name);
+/** A URL with userinfo or a query: the whole URL moves, since any part of those may be a token. */
+function isUrlWithCredentials(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== "" || url.password !== "" || url.search !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** A value that already refers to a variable holds no secret of its own. */
 const hasReference = (value: string) => value.replaceAll("$${", "").includes("${");
 
@@ -91,11 +102,19 @@ export class SecretStore {
     };
     const env = replace("env", isSecretName);
     const headers = replace("headers", isSecretHeader);
-    const result = {
+    const result: Record<string, unknown> = {
       ...server,
       ...(env === undefined ? {} : { env }),
       ...(headers === undefined ? {} : { headers }),
     };
+    for (const key of ["url", "serverUrl"]) {
+      const value = server[key];
+      if (typeof value !== "string" || hasReference(value) || !isUrlWithCredentials(value)) continue;
+      const variable = this.#name(value, toVariable(`${name}_URL`), toVariable(`${name}_${key}`), pending);
+      pending.set(variable, value);
+      result[key] = `\${${variable}}`;
+      moved.push({ from: `${name}.${key}`, variable });
+    }
     const commit = () => {
       for (const [variable, value] of pending) {
         if (this.#values.get(variable) === value) continue;

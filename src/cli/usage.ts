@@ -105,8 +105,8 @@ Example:
 
 Add the MCP servers of a Claude Desktop, Cursor, VS Code or Windsurf config to corral.yaml. Servers
 defined differently there are conflicts, reported and not touched (exit 1). Secrets (env values and
-headers named like credentials) go to the config's envFile (corral.env beside it, mode 0600) and the
-YAML refers to them as \${VAR}; no secret value is printed.
+headers named like credentials, URLs with userinfo or a query) go to the config's envFile (corral.env
+beside it, mode 0600) and the YAML refers to them as \${VAR}; no secret value is printed.
 
 Flags:
   -c, --config FILE    the corral config to write (default: ./corral.yaml)

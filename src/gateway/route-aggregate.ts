@@ -6,7 +6,7 @@ import { type JsonRpcRequest, renameInRequest } from "../core/index.js";
 import { type Answer, GATEWAY_ERROR, gatewayError } from "../upstream/index.js";
 import type { ListKind } from "./catalog.js";
 import { isLogLevel } from "./protocol.js";
-import { forwardTo, type RouteContext, subscribe } from "./route-context.js";
+import { forwardTo, type RouteContext, refuseLongSubscriptionUri, subscribe } from "./route-context.js";
 
 const PAGE_SIZE = 500;
 const LIST_OF: Readonly<Record<string, ListKind>> = {
@@ -104,6 +104,10 @@ async function routeByUri(context: RouteContext, request: JsonRpcRequest): Promi
   const uri = params?.uri;
   if (typeof uri !== "string")
     return { error: gatewayError(GATEWAY_ERROR.invalidParams, `${request.method} needs params.uri`) };
+  if (request.method === "resources/subscribe") {
+    const tooLong = refuseLongSubscriptionUri(context, uri);
+    if (tooLong !== undefined) return tooLong;
+  }
   let server = context.catalog().resolveResourceUri(uri);
   if (server === undefined) {
     await ensureCatalog(context);

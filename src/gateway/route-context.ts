@@ -101,6 +101,20 @@ export async function forwardTo(
 }
 
 /**
+ * The subscriptionUriBytes quota, checked before anything else looks at the URI (on /mcp, before the
+ * catalog resolves it): a refusal names the quota, whatever else the URI would have met.
+ */
+export function refuseLongSubscriptionUri(context: RouteContext, uri: string): Answer | undefined {
+  const { session, quotas } = context;
+  const uriBytes = Buffer.byteLength(uri);
+  if (uriBytes <= quotas.limits.subscriptionUriBytes) return undefined;
+  const what = `the resource URI is ${uriBytes} bytes long`;
+  return {
+    error: quotas.refuse("subscriptionUriBytes", session.address, what, GATEWAY_ERROR.invalidParams),
+  };
+}
+
+/**
  * A `resources/subscribe`: refused over the session's quotas, else forwarded, and the URI kept only
  * once the server accepted it (a refused subscribe stores nothing).
  */
@@ -112,13 +126,8 @@ export async function subscribe(
   encoded?: RequestBytes,
 ): Promise<Answer> {
   const { session, quotas } = context;
-  const uriBytes = Buffer.byteLength(uri);
-  if (uriBytes > quotas.limits.subscriptionUriBytes) {
-    const what = `the resource URI is ${uriBytes} bytes long`;
-    return {
-      error: quotas.refuse("subscriptionUriBytes", session.address, what, GATEWAY_ERROR.invalidParams),
-    };
-  }
+  const tooLong = refuseLongSubscriptionUri(context, uri);
+  if (tooLong !== undefined) return tooLong;
   const held = session.subscriptions.size + session.pendingSubscribes;
   if (!session.subscriptions.has(uri) && held >= quotas.limits.subscriptionsPerSession) {
     const what = `this session holds ${held} subscriptions; unsubscribe from some first`;

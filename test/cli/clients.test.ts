@@ -222,7 +222,7 @@ describe("corral import", () => {
     const home = mkdtempSync(join(tmpdir(), "corral-import-secrets-"));
     const file = join(home, "Claude", "claude_desktop_config.json");
     mkdirSync(dirname(file), { recursive: true });
-    const secrets = ["ghp_Secret111", "Bearer sk-Secret222"];
+    const secrets = ["ghp_Secret111", "Bearer sk-Secret222", "pw-Secret333", "q-Secret444"];
     writeFileSync(
       file,
       JSON.stringify({
@@ -237,6 +237,12 @@ describe("corral import", () => {
             headers: { Authorization: secrets[1], "Accept-Language": "en" },
             disabled: true,
           },
+          // Tokens in a URL's userinfo or query: the whole URL moves.
+          search: {
+            url: `https://bot:${secrets[2]}@search.example.com/mcp?key=${secrets[3]}`,
+            disabled: true,
+          },
+          plain: { url: "https://plain.example.com/mcp", disabled: true },
         },
       }),
     );
@@ -251,7 +257,7 @@ describe("corral import", () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(
       dry.stdout,
-      /^secrets GITHUB_PERSONAL_ACCESS_TOKEN, DOCS_AUTHORIZATION would go to .*corral\.env \(mode 0600; values not shown\)$/m,
+      /^secrets GITHUB_PERSONAL_ACCESS_TOKEN, DOCS_AUTHORIZATION, SEARCH_URL would go to .*corral\.env \(mode 0600; values not shown\)$/m,
     );
     noSecret(dry.stdout + dry.stderr);
     assert.equal(existsSync(envFile) || existsSync(target), false, "a dry run writes nothing");
@@ -267,7 +273,7 @@ describe("corral import", () => {
     noSecret(yaml);
     const config = parse(yaml) as {
       envFile: string;
-      servers: Record<string, { env?: object; headers?: object }>;
+      servers: Record<string, { env?: object; headers?: object; url?: string }>;
     };
     assert.equal(config.envFile, "corral.env");
     assert.deepEqual(config.servers.github?.env, {
@@ -278,10 +284,20 @@ describe("corral import", () => {
       Authorization: `\${DOCS_AUTHORIZATION}`,
       "Accept-Language": "en",
     });
+    assert.equal(config.servers.search?.url, `\${SEARCH_URL}`);
+    assert.equal(
+      config.servers.plain?.url,
+      "https://plain.example.com/mcp",
+      "a URL without credentials stays",
+    );
     assert.equal(statSync(envFile).mode & 0o777, 0o600);
     const stored = readFileSync(envFile, "utf8");
     assert.match(stored, /^GITHUB_PERSONAL_ACCESS_TOKEN="ghp_Secret111"$/m);
     assert.match(stored, /^DOCS_AUTHORIZATION="Bearer sk-Secret222"$/m);
+    assert.match(
+      stored,
+      /^SEARCH_URL="https:\/\/bot:pw-Secret333@search\.example\.com\/mcp\?key=q-Secret444"$/m,
+    );
 
     const again = await corral(["import", file, "--json"], home);
     assert.equal(again.code, 0, again.stderr);
@@ -292,7 +308,7 @@ describe("corral import", () => {
     const valid = await corral(["validate", target], home, { GITHUB_PERSONAL_ACCESS_TOKEN: undefined });
     assert.equal(valid.code, 0, valid.stderr);
     await using gateway = await runCorral(["up", "--config", target, "--port", "0"], {
-      env: { GITHUB_PERSONAL_ACCESS_TOKEN: undefined, DOCS_AUTHORIZATION: undefined },
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: undefined, DOCS_AUTHORIZATION: undefined, SEARCH_URL: undefined },
     });
     noSecret(gateway.stdout + gateway.stderr);
     const mcp = await McpHttpClient.connect(`${gateway.url}/mcp`);
