@@ -3,13 +3,11 @@
 // (with the request's id where it can be read), the server behind records every line it reads and
 // sees none of it, and a valid call still goes through afterwards.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { writeFixtureConfig } from "../helpers/config-file.js";
-import { type CorralRun, runCorral } from "../helpers/corral-process.js";
+import type { CorralRun } from "../helpers/corral-process.js";
 import { LegacySseClient } from "../helpers/legacy-sse-client.js";
 import { McpHttpClient, type Message, textOf } from "../helpers/mcp-http.js";
+import { type RecordingGateway, startRecordingGateway } from "../helpers/recording-gateway.js";
 
 interface Case {
   readonly body: string;
@@ -30,28 +28,18 @@ const ENDPOINTS = [
 ] as const;
 
 describe("malformed input on the Streamable HTTP endpoints", () => {
+  let gateway: RecordingGateway;
   let corral: CorralRun;
-  let linesFile: string;
 
   before(async () => {
-    const { path, dir } = writeFixtureConfig({
-      rec: {
-        fixture: "records-lines",
-        args: (folder) => [join(folder, "lines.txt")],
-        // No health pings during the test: every line the server reads is one the test caused.
-        extra: { health: { interval: "1h" } },
-      },
-    });
-    linesFile = join(dir, "lines.txt");
-    corral = await runCorral(["up", "--config", path]);
+    gateway = await startRecordingGateway();
+    corral = gateway.corral;
   });
   after(async () => {
     await corral?.[Symbol.asyncDispose]();
   });
 
-  function linesRead(): string[] {
-    return readFileSync(linesFile, "utf8").split("\n").slice(0, -1);
-  }
+  const linesRead = () => gateway.linesRead();
 
   async function connect(path: string, protocolVersion = "2025-06-18"): Promise<McpHttpClient> {
     const client = new McpHttpClient(`${corral.url}${path}`);

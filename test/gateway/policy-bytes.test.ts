@@ -2,12 +2,10 @@
 // escaped or not) is refused with −32600 before routing, and a tools/call whose name is not a string
 // with −32602, on both endpoints. The server behind records every line it reads and sees none of it.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { writeFixtureConfig } from "../helpers/config-file.js";
-import { type CorralRun, runCorral } from "../helpers/corral-process.js";
+import type { CorralRun } from "../helpers/corral-process.js";
 import { McpHttpClient, type Message, textOf } from "../helpers/mcp-http.js";
+import { type RecordingGateway, startRecordingGateway } from "../helpers/recording-gateway.js";
 
 const INVALID_REQUEST = -32600;
 const INVALID_PARAMS = -32602;
@@ -18,25 +16,18 @@ const ENDPOINTS = [
 ] as const;
 
 describe("policy decisions on the bytes that are forwarded", () => {
+  let gateway: RecordingGateway;
   let corral: CorralRun;
-  let linesFile: string;
 
   before(async () => {
-    const { path, dir } = writeFixtureConfig({
-      rec: {
-        fixture: "records-lines",
-        args: (folder) => [join(folder, "lines.txt")],
-        extra: { health: { interval: "1h" }, tools: { deny: ["pid"] } },
-      },
-    });
-    linesFile = join(dir, "lines.txt");
-    corral = await runCorral(["up", "--config", path]);
+    gateway = await startRecordingGateway({ tools: { deny: ["pid"] } });
+    corral = gateway.corral;
   });
   after(async () => {
     await corral?.[Symbol.asyncDispose]();
   });
 
-  const linesRead = () => readFileSync(linesFile, "utf8").split("\n").slice(0, -1);
+  const linesRead = () => gateway.linesRead();
 
   async function post(client: McpHttpClient, body: string): Promise<{ status: number; answer: Message }> {
     const response = await fetch(client.url, { method: "POST", headers: client.headers(), body });
