@@ -5,18 +5,12 @@
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { CorralError } from "../core/index.js";
-import { readViewArgs } from "./sandbox-view.js";
+import { type ReadViewSpec, readViewArgs } from "./sandbox-view.js";
 import { resolveExecutable } from "./which.js";
 
-export interface SandboxSpec {
+/** What the server may see (the read view) and whether it has a network. */
+export interface SandboxSpec extends ReadViewSpec {
   readonly network: "none" | "host";
-  readonly readable: readonly string[];
-  readonly readOnly: readonly string[];
-  readonly writable: readonly string[];
-  readonly tmp: "private" | "host";
-  readonly cwd: string;
-  readonly stateDir: string;
-  readonly home: string | undefined;
 }
 
 /**

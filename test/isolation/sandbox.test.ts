@@ -10,10 +10,31 @@ import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { SandboxConfig } from "../../src/config/index.js";
 import type { Instance } from "../../src/supervisor/index.js";
+import type { FixtureName } from "../fixtures/fixture-path.js";
 import { REPO_ROOT } from "../helpers/corral-process.js";
 import { requestInstance } from "../helpers/rpc.js";
 import { FAST, fixtureServer } from "../helpers/server-config.js";
 import { startSupervised } from "../helpers/supervised.js";
+
+/**
+ * The same fixture twice, sandboxed ("boxed") and not ("free"), both ready: what the sandbox stops
+ * must still work unsandboxed, or the test could not fail.
+ */
+async function startBoxedAndFree(
+  fixture: FixtureName,
+  boxedSandbox: SandboxConfig,
+): Promise<{ boxed: Instance; free: Instance } & AsyncDisposable> {
+  const run = await startSupervised([
+    fixtureServer("boxed", fixture, [], { ...FAST, sandbox: boxedSandbox }),
+    fixtureServer("free", fixture, [], FAST),
+  ]);
+  await run.waitForTransition((t) => t.server === "boxed" && t.to === "ready");
+  await run.waitForTransition((t) => t.server === "free" && t.to === "ready");
+  const [boxed] = run.supervisor.getInstances("boxed");
+  const [free] = run.supervisor.getInstances("free");
+  assert.ok(boxed && free);
+  return { boxed, free, [Symbol.asyncDispose]: () => run[Symbol.asyncDispose]() };
+}
 
 const bwrapProbe = spawnSync(
   "bwrap",
@@ -89,15 +110,8 @@ describe("sandbox (bubblewrap)", { skip: noSandbox }, () => {
   });
 
   test("sandboxed: writes only in its writable folders, no TCP with network none; unsandboxed: both", async () => {
-    await using run = await startSupervised([
-      fixtureServer("boxed", "abuses-host", [], { ...FAST, sandbox: sandbox() }),
-      fixtureServer("free", "abuses-host", [], FAST),
-    ]);
-    await run.waitForTransition((t) => t.server === "boxed" && t.to === "ready");
-    await run.waitForTransition((t) => t.server === "free" && t.to === "ready");
-    const [boxed] = run.supervisor.getInstances("boxed");
-    const [free] = run.supervisor.getInstances("free");
-    assert.ok(boxed && free);
+    await using pair = await startBoxedAndFree("abuses-host", sandbox());
+    const { boxed, free } = pair;
 
     assert.equal(await outcome(boxed, "write", { path: join(folder, "writable", "in.txt") }), "ok");
     assert.ok(existsSync(join(folder, "writable", "in.txt")), "the writable folder is the host's");
@@ -172,15 +186,8 @@ describe("sandbox (bubblewrap)", { skip: noSandbox }, () => {
   });
 
   test("no capability is left, the root cannot be remounted read-write (even for a root gateway), own session", async () => {
-    await using run = await startSupervised([
-      fixtureServer("boxed", "peeks-at-host", [], { ...FAST, sandbox: bare() }),
-      fixtureServer("free", "peeks-at-host", [], FAST),
-    ]);
-    await run.waitForTransition((t) => t.server === "boxed" && t.to === "ready");
-    await run.waitForTransition((t) => t.server === "free" && t.to === "ready");
-    const [boxed] = run.supervisor.getInstances("boxed");
-    const [free] = run.supervisor.getInstances("free");
-    assert.ok(boxed && free);
+    await using pair = await startBoxedAndFree("peeks-at-host", bare());
+    const { boxed, free } = pair;
 
     const inside = await answer(boxed, "capabilities");
     assert.equal(inside.capEff, "0000000000000000", "no effective capability");
@@ -267,15 +274,8 @@ describe("sandbox (bubblewrap)", { skip: noSandbox }, () => {
     ];
     const sockets = await Promise.all(paths.map(listenUnix));
     try {
-      await using run = await startSupervised([
-        fixtureServer("boxed", "peeks-at-host", [], { ...FAST, sandbox: bare() }),
-        fixtureServer("free", "peeks-at-host", [], FAST),
-      ]);
-      await run.waitForTransition((t) => t.server === "boxed" && t.to === "ready");
-      await run.waitForTransition((t) => t.server === "free" && t.to === "ready");
-      const [boxed] = run.supervisor.getInstances("boxed");
-      const [free] = run.supervisor.getInstances("free");
-      assert.ok(boxed && free);
+      await using pair = await startBoxedAndFree("peeks-at-host", bare());
+      const { boxed, free } = pair;
       for (const path of paths) {
         assert.equal(await outcome(free, "connect-unix", { path }), "connected", path);
         assert.equal(await outcome(boxed, "connect-unix", { path }), "ENOENT", path);
