@@ -118,7 +118,12 @@ export class Upstreams {
     if (upstream === undefined) {
       const unfair = this.#overAddressShare(server, owner);
       if (unfair !== undefined) return { error: unfair };
-      if (!this.#supervisor.hasFreeSessionSlot(server.name)) await this.#waitForSlot(server.name, signal);
+      // The slot is checked and taken with no await in between: two sessions woken by the same
+      // freed slot must not both see it free (the one that came second waits on).
+      const deadline = Date.now() + SLOT_GRACE_MS;
+      while (!this.#supervisor.hasFreeSessionSlot(server.name) && !this.#reclaimSlot(server.name)) {
+        if (!(await this.#nextSlotChange(deadline, signal))) break;
+      }
       let instance: Instance;
       try {
         instance = this.#supervisor.createSessionInstance(server.name, owner.id);
@@ -167,27 +172,25 @@ export class Upstreams {
   }
 
   /**
-   * Reclaims a slot when one is reclaimable; else waits up to SLOT_GRACE_MS for one. The SDK's
-   * `close()` then `connect()` can bring the next initialize before the old stream's close is seen.
-   * Resolves either way: creating the instance then says why there was no slot.
+   * Resolves true at the next slot change (a stream closed, an instance released), false once
+   * `deadline` passed or `signal` aborted. `initialize` waits up to SLOT_GRACE_MS for a slot: the
+   * SDK's `close()` then `connect()` can bring it before the old stream's close is seen.
    */
-  async #waitForSlot(server: string, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + SLOT_GRACE_MS;
-    while (!this.#supervisor.hasFreeSessionSlot(server) && !this.#reclaimSlot(server)) {
-      const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) return;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#slotWaiters.delete(done);
-          signal?.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.#slotWaiters.add(done);
-        signal?.addEventListener("abort", done, { once: true });
-      });
-    }
+  async #nextSlotChange(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return false;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#slotWaiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, left);
+      this.#slotWaiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+    return true;
   }
 
   /**

@@ -115,6 +115,8 @@ describe("per-session slots", () => {
     const pids = await churn(corral, ["quick", "slow"], 20, async ({ client, streamOpen }) => {
       await streamOpen;
       await client.close();
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\ngateway log:\n${corral.stderr}`);
     });
     // Sessions whose slot went to a newer client were ended; the last ones wait for idleTimeout.
     assert.ok((await status(corral.url)).sessions <= 4);
